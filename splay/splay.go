@@ -137,7 +137,7 @@ func (t *Tree[T]) GetBest(threshold int64) *Node[T] {
 	if t.root == nil {
 		return nil
 	}
-	t.root = splay(math.MinInt64, t.root)
+	t.splayMin()
 	best := t.root
 	if threshold < best.key {
 		return nil
@@ -159,8 +159,17 @@ func (t *Tree[T]) Min() *Node[T] {
 	if t.root == nil {
 		return nil
 	}
-	t.root = splay(math.MinInt64, t.root)
+	t.splayMin()
 	return t.root
+}
+
+// splayMin splays the smallest key to the root of a non-empty tree. A root
+// with no smaller side is already the minimum, and splaying would leave the
+// shape unchanged, so that common case costs one comparison.
+func (t *Tree[T]) splayMin() {
+	if t.root.smaller != nil {
+		t.root = splay(math.MinInt64, t.root)
+	}
 }
 
 // Remove takes n out of the tree. It returns ErrNotInTree, and changes

@@ -1,0 +1,4 @@
+// Package model is fine.
+package model
+
+import _ "example.com/broken/splay"

@@ -1,0 +1,9 @@
+package sim
+
+import (
+	"testing"
+
+	"github.com/benbjohnson/clock"
+)
+
+func TestX(t *testing.T) { _ = clock.New() }

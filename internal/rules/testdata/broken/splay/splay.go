@@ -1,0 +1,5 @@
+package splay
+
+import "example.com/broken/sim"
+
+var _ = sim.X

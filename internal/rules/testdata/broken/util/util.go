@@ -1,0 +1,2 @@
+// Package util has no place in the layers.
+package util
