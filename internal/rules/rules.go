@@ -48,6 +48,7 @@ var Layers = []Layer{
 		TestThirdParty: append([]string{"github.com/benbjohnson/clock"}, testLibs...)},
 	{Pkg: "sim", Internal: []string{"splay"},
 		TestThirdParty: append([]string{"github.com/benbjohnson/clock"}, testLibs...)},
+	{Pkg: "sim/netpoll", Internal: []string{"sim", "netsim"}, TestThirdParty: testLibs},
 	{Pkg: "sim/scenario", Internal: []string{"sim", "model", "netsim", "splay"}, TestThirdParty: testLibs},
 	{Pkg: "properties", Internal: []string{"sim/...", "model", "netsim", "splay"},
 		ThirdParty: []string{"pgregory.net/rapid", "github.com/google/go-cmp"}, TestThirdParty: testLibs},
@@ -181,7 +182,7 @@ func checkPkg(p *pkgFiles, module string, layers []Layer) []Violation {
 	}
 	out = append(out, checkImports(p.imports, module, layer.Internal, layer.ThirdParty, "")...)
 	out = append(out, checkImports(p.tests, module,
-		concat(layer.Internal, layer.TestInternal, []string{p.rel}),
+		concat(layer.Internal, layer.TestInternal, []string{p.rel, p.rel + "/" + path.Base(p.rel) + "test"}),
 		concat(layer.ThirdParty, layer.TestThirdParty), "tests ")...)
 	return out
 }

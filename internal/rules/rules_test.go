@@ -49,3 +49,34 @@ func TestMissingGoMod(t *testing.T) {
 		t.Fatalf("want a go.mod error, got %v", err)
 	}
 }
+
+// TestRepositoryDeterminism applies DESIGN decision 3 to the pure packages.
+func TestRepositoryDeterminism(t *testing.T) {
+	vs, err := CheckDeterminism("../..", Pure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vs {
+		t.Error(v)
+	}
+}
+
+func TestBrokenDeterminism(t *testing.T) {
+	vs, err := CheckDeterminism("testdata/broken", Pure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, v := range vs {
+		got = append(got, v.String())
+	}
+	want := []string{
+		"netsim/netsim.go:5: imports math/rand: use math/rand/v2 with an explicit source",
+		"netsim/netsim.go:11: starts a goroutine",
+		"netsim/netsim.go:12: uses time.Now: the wall clock",
+		"netsim/netsim.go:13: uses rand.IntN: the global random source",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("violations (-want +got):\n%s", diff)
+	}
+}
