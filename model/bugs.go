@@ -1,0 +1,119 @@
+package model
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Bug is a historical libcurl bug of this layer (SPEC §9) that a profile can
+// switch back on, so that a property suite can be shown to catch it. The
+// number is SPEC §9's. Each switch sets knobs; it never patches code paths.
+type Bug uint8
+
+// The switchable bugs.
+const (
+	BugNone Bug = 0
+	// Bug1RemoveAddSameMs: removing a handle and adding another within the
+	// same millisecond fired no timer callback, stalling the new transfer.
+	// Fixed in 7.19.1 (curl bug #2111613, commit 544f2f74df) by making
+	// add_handle forget the last announced key. The switch also drops the
+	// "−1 when empty" call, which only came in 7.21.2 and on its own hides
+	// the bug: AddForgetsLast=false, CallOnEmpty=false.
+	Bug1RemoveAddSameMs Bug = 1
+	// Bug2ZeroUnderMs: multi_timeout returned 0 while less than 1 ms was
+	// left, a busy loop. Fixed in 7.19.3 with the 1 ms floor.
+	// Rounding=RoundTrunc.
+	Bug2ZeroUnderMs Bug = 2
+	// Bug3PurgeAfterRun: curl_multi_perform read "now" after running the
+	// transfers and purged timers set during the run. Fixed in 7.21.1.
+	// PurgeAt=PurgeAtEnd.
+	Bug3PurgeAfterRun Bug = 3
+	// Bug4NoReinsert: after a node's head timer expired, the node was not
+	// re-inserted at the next deadline, so later timeouts were lost. Fixed
+	// in 7.21.2 (commit ca10e28f06, "multi: fixes for timing out handles").
+	// ReinsertAfterPop=false.
+	Bug4NoReinsert Bug = 4
+	// Bug5ClearBeforeDone: remove_handle cleared the timers before the
+	// done-processing, which may set a new one: the node leaked in the
+	// index. Fixed in 7.68.0 (curl issue #4575, commit 13182b33f7).
+	// ClearAfterDone=false.
+	Bug5ClearBeforeDone Bug = 5
+	// Bug6ZeroClearsAll: Curl_expire(data, 0) meant "clear every timer", so
+	// the low-speed check wiped the transfer's other timers. Fixed in 7.50.2
+	// when clearing got its own function. ZeroClearsAll=true.
+	Bug6ZeroClearsAll Bug = 6
+	// Bug7NoReannounce: a premature SocketAction(SocketTimeout) with an
+	// unchanged deadline was not announced again, so an application whose
+	// timer fired early never got a new one: a stall. Fixed in 7.35.0,
+	// regressed in 8.10.0, fixed again in 8.11.1 (curl issue #15627).
+	// ActionForgetsLast=false.
+	Bug7NoReannounce Bug = 7
+	// Bug8MsTruncation: millisecond truncation dropped timers due in under
+	// 1 ms when a node popped, and the truncated exposed timeout woke
+	// applications early. Fixed in 8.4.0 (curl PRs #11937 and #11938).
+	// Purge=Milli, Rounding=RoundTruncMin1. curl-7.88 predates the fix, so
+	// the switch changes no knob there.
+	Bug8MsTruncation Bug = 8
+	// Bug11ClearLeavesNode: clearing a transfer's last timer (or its head)
+	// with Curl_expire_done left the node at the old key in the index:
+	// spurious wake-ups. Fixed in 8.22.0 (curl PR #22473, commits
+	// 874a54de5d and 5005fb4423). ClearFixesIndex=false; curl-7.88 and
+	// curl-8.21 have it natively.
+	Bug11ClearLeavesNode Bug = 11
+	// Bug12GetBestLargest: the splay tree's getbest returned the largest due
+	// key instead of the smallest, and equal keys came out newest first.
+	// Fixed in 7.54.0. Best=BestLargestLIFO (modelled in the index wrapper;
+	// package splay stays correct).
+	Bug12GetBestLargest Bug = 12
+	numBugs             Bug = 13
+)
+
+type bugInfo struct {
+	known bool
+	apply func(p *Profile)
+}
+
+var bugs = [numBugs]bugInfo{
+	Bug1RemoveAddSameMs:  {true, func(p *Profile) { p.AddForgetsLast, p.CallOnEmpty = false, false }},
+	Bug2ZeroUnderMs:      {true, func(p *Profile) { p.Rounding = RoundTrunc }},
+	Bug3PurgeAfterRun:    {true, func(p *Profile) { p.PurgeAt = PurgeAtEnd }},
+	Bug4NoReinsert:       {true, func(p *Profile) { p.ReinsertAfterPop = false }},
+	Bug5ClearBeforeDone:  {true, func(p *Profile) { p.ClearAfterDone = false }},
+	Bug6ZeroClearsAll:    {true, func(p *Profile) { p.ZeroClearsAll = true }},
+	Bug7NoReannounce:     {true, func(p *Profile) { p.ActionForgetsLast = false }},
+	Bug8MsTruncation:     {true, func(p *Profile) { p.Purge, p.Rounding = Milli, RoundTruncMin1 }},
+	Bug11ClearLeavesNode: {true, func(p *Profile) { p.ClearFixesIndex = false }},
+	Bug12GetBestLargest:  {true, func(p *Profile) { p.Best = BestLargestLIFO }},
+}
+
+// Bugs lists the switchable bugs in number order.
+func Bugs() []Bug {
+	var out []Bug
+	for b := Bug(1); b < numBugs; b++ {
+		if bugs[b].known {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// String is "none" or "bugN".
+func (b Bug) String() string {
+	if b == BugNone {
+		return "none"
+	}
+	return "bug" + strconv.Itoa(int(b))
+}
+
+// ParseBug accepts "bug7", "7" or "none".
+func ParseBug(s string) (Bug, error) {
+	if s == "none" {
+		return BugNone, nil
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(s, "bug"))
+	if err != nil || n <= 0 || n >= int(numBugs) || !bugs[n].known {
+		return 0, fmt.Errorf("model: %q is not a switchable bug (want one of %v)", s, Bugs())
+	}
+	return Bug(n), nil
+}

@@ -1,0 +1,67 @@
+// Package model is libcurl's multi-handle timer machinery in pure Go: the
+// per-transfer timeout lists with IDs, the splay index over transfers, the
+// single timeout the application sees (multi_timeout and the timer
+// callback), the socket callback's bookkeeping, the run passes of
+// socket_action and perform, the DONE message queue, and the
+// poll/wait/wakeup contract. It follows curl's lib/multi.c and
+// lib/timeval.c (7.88.1, 8.11.1, 8.21.0) in behaviour, numbers and
+// quirks; it does not contain curl's code.
+//
+// It is not a simulator and not a transfer state machine. It never
+// blocks, sleeps, starts goroutines, reads the wall clock or draws random
+// numbers: time comes from a Clock the caller owns, and blocking calls are
+// returned as a description of what to wait on (WaitSpec). Transfers are
+// pluggable kinds (Behavior): Script, a list of timer and socket operations
+// at given offsets, is the one this package ships; the protocol state
+// machine is another, in a later layer.
+//
+// # The big picture
+//
+// Each transfer (Easy) holds at most one deadline per TimerID in a short
+// list ordered by deadline, equal deadlines first come first served. Only
+// the list's head stands for the transfer in the multi's index, a splay
+// tree (package splay) keyed by microseconds. The application sees one
+// number: the gap from now to the index minimum, rounded per profile, 0
+// when due or when a transfer asked to run at once, −1 when nothing is
+// pending. An event-driven application gets that number through the timer
+// callback, which the multi calls only when the news is new (the dedup
+// rule), and answers with SocketAction(SocketTimeout, 0) when its timer
+// fires. A transfer whose node pops (its key is due) loses every entry that
+// is past and returns to the index at its next deadline, then runs.
+// Perform runs everything and purges what was due when it started.
+//
+// # Profiles
+//
+// Every version-dependent choice is a knob of a Profile, which is plain
+// data: Curl788 (Debian 12's libcurl), Curl8 (SPEC §0's curl 8: 8.16 to
+// 8.21 with the timer list of 8.22) and Curl8Released (the released 8.16
+// to 8.21 timer list). Profile.WithBug switches one historical bug back on
+// (SPEC §9: bugs 1 to 8, 11 and 12), so that a property suite can be shown
+// to catch it. testdata/bugNN.txt shows each one misbehaving.
+//
+// # Time
+//
+// The model reads the Clock and truncates to whole microseconds (Micros).
+// Deadlines and "is it due" use exact microsecond differences. The
+// millisecond arithmetic that reaches the application reproduces curl's
+// split-field formulas: TimeDiffMs (truncation on the microsecond field
+// only, curl's unit test 1323) and TimeDiffCeilMs (8.4+, one more than the
+// exact ceiling when a deadline lies across a second boundary). Transfers
+// run in zero time unless they claim processing time (Easy.Busy), which the
+// caller's Config.Busy turns into clock movement.
+//
+// # Tracing
+//
+// Every API call and return, deadline change, index change, pop, run,
+// callback and message is an Event for the optional Tracer. Its canonical
+// line, `<µs> <easy or -> <kind> k=v ...`, is the golden format of the
+// datadriven scenarios in testdata/ and the input of property checkers.
+//
+// # Expected outcomes and errors
+//
+// A transfer's outcome is a Result with curl's CURLcode number
+// (OPERATION_TIMEDOUT 28, ABORTED_BY_CALLBACK 42, ...); API calls return
+// MCode with curl's CURLMcode number. Go errors, prefixed "model: ", are
+// for misuse and bad input: a timer ID the profile lacks, a malformed
+// script (the error names the line), EndWait without a wait.
+package model

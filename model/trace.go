@@ -1,0 +1,138 @@
+package model
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// Tracer receives the model's events as they happen. The Event and its
+// Fields are only valid during the call: a Tracer that keeps them copies
+// them (AppendText is the usual way). A nil Tracer costs nothing.
+type Tracer interface {
+	Trace(ev Event)
+}
+
+// NoEasy is the Easy column of an event that concerns the whole multi.
+const NoEasy = -1
+
+// Event is one thing that happened: when, to which transfer (an Easy's ID,
+// or NoEasy), what, and its details as ordered fields.
+type Event struct {
+	At     Micros
+	Easy   int
+	Kind   EventKind
+	Fields []Field
+}
+
+// Field is one key=value detail of an Event: Text when it is a name, else
+// Num.
+type Field struct {
+	Key  string
+	Text string
+	Num  int64
+}
+
+// AppendText appends the canonical line, without a newline:
+// `<µs> <easy or -> <kind> k=v k=v`, fields in the order they were
+// emitted. It is the golden format of the datadriven tests and what
+// determinism is judged on, so it never contains pointers or map order.
+func (ev Event) AppendText(b []byte) []byte {
+	b = strconv.AppendInt(b, int64(ev.At), 10)
+	b = append(b, ' ')
+	if ev.Easy == NoEasy {
+		b = append(b, '-')
+	} else {
+		b = strconv.AppendInt(b, int64(ev.Easy), 10)
+	}
+	b = append(b, ' ')
+	b = append(b, ev.Kind.String()...)
+	for _, f := range ev.Fields {
+		b = append(b, ' ')
+		b = append(b, f.Key...)
+		b = append(b, '=')
+		if f.Text != "" {
+			b = append(b, f.Text...)
+		} else {
+			b = strconv.AppendInt(b, f.Num, 10)
+		}
+	}
+	return b
+}
+
+// String is the canonical line.
+func (ev Event) String() string { return string(ev.AppendText(nil)) }
+
+// EventKind says what an Event is about.
+type EventKind uint8
+
+// The event kinds.
+const (
+	EvCall     EventKind = iota // an API call begins: fn=
+	EvReturn                    // an API call returns: fn= code= and results
+	EvExpire                    // a deadline set: id= ms= at=
+	EvClear                     // one deadline cleared: id= had=
+	EvClearAll                  // every deadline cleared
+	EvIndex                     // the splay index changed: op=insert|remove key=
+	EvPop                       // a due node left the index: key= dropped= (entries discarded)
+	EvRun                       // the multi drives a transfer
+	EvDirty                     // a transfer marked to run at once (dirty flag)
+	EvFinish                    // a transfer reached its result: result=
+	EvDoneProc                  // done-processing runs: premature=
+	EvMsg                       // a DONE message queued: result=
+	EvTimerCB                   // timer callback called: ms= rc=
+	EvSocketCB                  // socket callback called: fd= what= rc=
+	EvDead                      // a callback returned −1: the multi is dead
+	EvRevive                    // a dead multi with no live transfer accepts new ones
+	EvStale                     // a node of a transfer no longer in the multi popped
+	EvWakeup                    // Wakeup: effect=
+	EvBusy                      // a transfer claimed processing time: us=
+	numEventKinds
+)
+
+var eventNames = [numEventKinds]string{
+	"call", "return", "expire", "clear", "clearall", "index", "pop", "run", "dirty",
+	"finish", "done", "msg", "timer-cb", "socket-cb", "dead", "revive", "stale",
+	"wakeup", "busy",
+}
+
+// String is the kind's name in the canonical line.
+func (k EventKind) String() string {
+	if k < numEventKinds {
+		return eventNames[k]
+	}
+	return fmt.Sprintf("event(%d)", uint8(k))
+}
+
+// tracing collects one event's fields without allocating: the multi owns
+// the buffer and hands it to the Tracer for the duration of one call.
+type tracing struct {
+	tr  Tracer
+	buf [8]Field
+	ev  Event
+}
+
+// begin starts an event; the caller adds fields and calls emit. Only call
+// when tr is not nil.
+func (t *tracing) begin(at Micros, easy int, kind EventKind) *tracing {
+	t.ev = Event{At: at, Easy: easy, Kind: kind, Fields: t.buf[:0]}
+	return t
+}
+
+func (t *tracing) num(key string, v int64) *tracing {
+	t.ev.Fields = append(t.ev.Fields, Field{Key: key, Num: v})
+	return t
+}
+
+func (t *tracing) text(key, v string) *tracing {
+	t.ev.Fields = append(t.ev.Fields, Field{Key: key, Text: v})
+	return t
+}
+
+func (t *tracing) flag(key string, v bool) *tracing {
+	if v {
+		return t.text(key, "true")
+	}
+	return t.text(key, "false")
+}
+
+func (t *tracing) emit() { t.tr.Trace(t.ev) }
