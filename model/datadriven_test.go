@@ -24,6 +24,9 @@ func TestScripts(t *testing.T) {
 		t.Fatalf("no scripts: %v", err)
 	}
 	for _, f := range files {
+		if strings.HasPrefix(filepath.Base(f), "transfer-") {
+			continue // TestTransferScripts runs these
+		}
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".txt"), func(t *testing.T) {
 			w := &world{t: t}
 			datadriven.RunTest(t, f, func(t *testing.T, d *datadriven.TestData) string {

@@ -7,13 +7,20 @@
 // lib/timeval.c (7.88.1, 8.11.1, 8.21.0) in behaviour, numbers and
 // quirks; it does not contain curl's code.
 //
-// It is not a simulator and not a transfer state machine. It never
-// blocks, sleeps, starts goroutines, reads the wall clock or draws random
-// numbers: time comes from a Clock the caller owns, and blocking calls are
-// returned as a description of what to wait on (WaitSpec). Transfers are
-// pluggable kinds (Behavior): Script, a list of timer and socket operations
-// at given offsets, is the one this package ships; the protocol state
-// machine is another, in a later layer.
+// It is not a simulator. It never blocks, sleeps, starts goroutines,
+// reads the wall clock or draws random numbers: time comes from a Clock
+// the caller owns, and blocking calls are returned as a description of
+// what to wait on (WaitSpec). Transfers are pluggable kinds (Behavior):
+// Script, a list of timer and socket operations at given offsets, and
+// Transfer, libcurl's per-transfer state machine for an HTTP/1.1 GET
+// (INIT, PENDING, CONNECT, RESOLVING, CONNECTING, DO, PERFORMING,
+// RATELIMITING, DONE, COMPLETED, MSGSENT) over the Sockets and Resolver
+// interfaces a network simulator implements: name lookup (threaded or
+// synchronous with alarm()), happy-eyeballs connects, the time-left checks,
+// the low-speed check, the receive rate limiter, the xferinfo and write
+// callbacks, and a shared connection limit (ConnLimit). A transfer that
+// spends time (a slow write callback, a blocking lookup) claims it with
+// Easy.Busy.
 //
 // # The big picture
 //
@@ -49,6 +56,18 @@
 // exact ceiling when a deadline lies across a second boundary). Transfers
 // run in zero time unless they claim processing time (Easy.Busy), which the
 // caller's Config.Busy turns into clock movement.
+//
+// # Transfers
+//
+// Transfer follows lib/multi.c's multi_runsingle of 7.88.1 and 8.11.1: each
+// run is a loop of iterations with the time-left check on top, the state's
+// step, the connect-limit check at the bottom of the last iteration before
+// DO, and the xferinfo callback at the end of each iteration once a
+// connection exists. The version differences are the profile's
+// TransferKnobs. It traces every state change (state from= to=), its
+// socket and resolver calls (net), its decisions (xfer) and its callbacks
+// (xferinfo-cb, write-cb). A Behavior of one's own may emit events the
+// same way through Easy.Trace.
 //
 // # Tracing
 //

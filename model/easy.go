@@ -31,6 +31,29 @@ type Resetter interface {
 	Reset()
 }
 
+// Parker is an optional interface of a Behavior whose transfer can wait
+// outside the multi's process list, as curl 8 keeps PENDING transfers in a
+// list of their own: Perform does not run a parked transfer. A due timer
+// still runs it (SocketAction runs whatever is due).
+type Parker interface {
+	Parked() bool
+}
+
+// Purger is an optional interface of a Behavior that acts when Perform's
+// purge pops its node after the run loop (curl 8 checks the time left of
+// PENDING transfers there). now is Perform's start; the node has already
+// returned to the index at its next deadline, if any.
+type Purger interface {
+	Purged(e *Easy, now Micros)
+}
+
+// Completer is an optional interface of a Behavior told that its transfer
+// completed: done-processing ran, timers were cleared, sockets released and
+// the DONE message queued (curl's MSGSENT). It is not called on Remove.
+type Completer interface {
+	Completed(e *Easy)
+}
+
 // State is where a transfer is in the multi's life cycle. Transitions happen
 // only in Easy.to.
 type State uint8
@@ -222,6 +245,32 @@ func (e *Easy) Finish(r Result) {
 func (e *Easy) Busy(d time.Duration) {
 	if m := e.multi; m != nil {
 		m.busy(e, d)
+	}
+}
+
+// Tracing reports whether e's multi has a Tracer: a Behavior checks it
+// before computing costly trace fields.
+func (e *Easy) Tracing() bool { return e.multi != nil && e.multi.tracing() }
+
+// Trace starts an event of kind k about e at the multi's current time. Add
+// fields and call Emit before any other call into the model (events share
+// one buffer). Without a tracer it returns a builder that does nothing.
+func (e *Easy) Trace(k EventKind) EventBuilder {
+	if !e.Tracing() {
+		return EventBuilder{}
+	}
+	return EventBuilder{t: e.multi.event(e.id, k)}
+}
+
+// Closed reports that the transfer closed fd (curl's Curl_multi_closed):
+// the wish for fd is dropped, and if the multi has fd registered, the
+// socket callback hears REMOVE at once and the multi forgets fd, before the
+// run ends. That keeps the callback's view right when the next socket the
+// transfer opens gets the same number.
+func (e *Easy) Closed(fd int) {
+	e.Want(fd, PollNone)
+	if m := e.multi; m != nil {
+		m.closed(e, fd)
 	}
 }
 

@@ -45,3 +45,55 @@ func ExampleProfile_WithBug() {
 	fmt.Println(p.Name, p.ActionForgetsLast)
 	// Output: curl-8+bug7 false
 }
+
+// A GET over a scripted network: the server answers 10 ms after the
+// request; the application calls SocketAction on the socket the socket
+// callback names once it is ready (here: when the test moves the clock to
+// the network's next event).
+func ExampleNewTransfer() {
+	clk := modeltest.NewClock(1_000_000)
+	net := modeltest.NewNet(clk)
+	net.Servers["10.0.0.1:80/ipv4"] = &modeltest.Server{ConnectDelay: 5 * time.Millisecond,
+		Response: []modeltest.Chunk{{At: 10 * time.Millisecond, Data: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"}}}
+	net.Names["example.org"] = modeltest.Lookup{Addrs: []model.Addr{{Host: "10.0.0.1", Port: 80, Family: model.IPv4}}}
+
+	m, _ := model.NewMulti(model.Config{Clock: clk, Profile: model.Curl8()})
+	watched := map[int]model.PollAction{}
+	m.SetSocketFunc(func(_ *model.Easy, fd int, what model.PollAction) int {
+		fmt.Println("socket callback:", fd, what)
+		watched[fd] = what
+		return 0
+	})
+	tr, err := model.NewTransfer(model.TransferConfig{
+		Options: model.Options{Host: "example.org", TimeoutMs: 1500},
+		Sockets: net, Resolver: net,
+		OnState: func(_ *model.Transfer, from, to model.TransferState) { fmt.Println(from, "->", to) },
+	})
+	if err != nil {
+		panic(err)
+	}
+	m.Add(model.NewEasy(1, tr))
+	m.SocketAction(model.SocketTimeout, 0) // the timer callback said 0: run at once
+	for m.Running() > 0 {
+		next, _ := net.NextEvent()
+		clk.Set(next)
+		for fd, what := range watched {
+			if what != model.PollRemove && net.Ready(fd) != 0 {
+				m.SocketAction(fd, net.Ready(fd))
+			}
+		}
+	}
+	fmt.Println(tr.Result(), tr.ResponseCode(), tr.BytesReceived(), tr.ElapsedUs(), "µs")
+	// Output:
+	// INIT -> CONNECT
+	// CONNECT -> CONNECTING
+	// socket callback: 3 OUT
+	// CONNECTING -> DO
+	// DO -> PERFORMING
+	// socket callback: 3 IN
+	// PERFORMING -> DONE
+	// socket callback: 3 REMOVE
+	// DONE -> COMPLETED
+	// COMPLETED -> MSGSENT
+	// OK 200 2 15000 µs
+}

@@ -60,6 +60,7 @@ type Multi struct {
 
 	wait waitState
 	spec []Interest // reused by Poll and Wait
+	rbuf []byte     // the receive buffer transfers share: one runs at a time
 }
 
 // lastTimer is what the timer callback was last told. hasKey/hasExpire
@@ -128,6 +129,15 @@ func (m *Multi) Easies(buf []*Easy) []*Easy {
 }
 
 func (m *Multi) now() Micros { return FromTime(m.clock.Now()) }
+
+// recvBuf is the shared receive buffer, made on first use so that a multi
+// of scripts or of stalled transfers holds none.
+func (m *Multi) recvBuf() []byte {
+	if m.rbuf == nil {
+		m.rbuf = make([]byte, recvBufSize)
+	}
+	return m.rbuf
+}
 
 func (m *Multi) checkTimer(id TimerID) error {
 	if !m.prof.Timers.Has(id) {

@@ -64,8 +64,67 @@ type Profile struct {
 	EasyPollCapMs int64
 	// HappyEyeballsMs is the delay of the next connect attempt.
 	HappyEyeballsMs int64
+	// Transfer holds the knobs of the transfer state machine (Transfer).
+	Transfer TransferKnobs
 	// Bug is the historical bug switched on by WithBug, or BugNone.
 	Bug Bug
+}
+
+// TransferKnobs are the version differences of the transfer state machine
+// (Transfer), read from lib/multi.c, lib/connect.c, lib/transfer.c and
+// lib/progress.c of 7.88.1 and 8.11.1. Curl8's knobs are 8.11.1's: 8.21
+// rewrote happy eyeballs (lib/cf-ip-happy.c), which the model does not
+// follow.
+type TransferKnobs struct {
+	// ArmLimitsEachConnect arms TIMEOUT and CONNECTTIMEOUT and restarts the
+	// connect clock at every entry to CONNECT, including the return from
+	// PENDING (7.88); otherwise once, in the SETUP step after INIT (8.x).
+	ArmLimitsEachConnect bool
+	// TopCheckConnect makes the time-left check at the top of every loop
+	// iteration count the connect limit before DO and run with or without
+	// a connection (8.x); 7.88 checks only the total limit there, and only
+	// once a connection exists. Both check the connect limit at the bottom
+	// of the last iteration before DO.
+	TopCheckConnect bool
+	// PendingParked keeps PENDING transfers off the process list: Perform
+	// does not run them and its purge times them out (8.x). 7.88 runs them
+	// to no effect and never times them out while pending.
+	PendingParked bool
+	// ConnectWakesPending moves the oldest PENDING transfer back to CONNECT
+	// whenever a transfer gets through CONNECT (8.x state_connect); 7.88
+	// does so only when that transfer itself came back from PENDING.
+	ConnectWakesPending bool
+	// HappyEyeballsAlways arms HAPPY_EYEBALLS at every connect start, even
+	// with one address family (7.88); 8.x arms it only when a second
+	// family exists.
+	HappyEyeballsAlways bool
+	// IPv6First makes IPv6 the first family raced when the host has an
+	// IPv6 address (8.x); 7.88 starts with the family of the first address.
+	IPv6First bool
+	// HalveLargeOnly halves an attempt's share of the connect time, when
+	// more addresses of its family follow, only above 600 ms (8.x USETIME);
+	// 7.88 always halves.
+	HalveLargeOnly bool
+	// NextAttemptRunNow makes a connect attempt started after a failed one
+	// ask to run at once (8.11 is_connected); 7.88 waits for the next wake.
+	NextAttemptRunNow bool
+	// RateCeil measures the rate limiter's elapsed ms with the ceiling
+	// (8.x Curl_pgrsLimitWaitTime); 7.88 uses the truncating difference.
+	RateCeil bool
+	// RateResumeSamePass goes on reading in the same run when RATELIMITING
+	// ends (8.x); 7.88 waits for the next run.
+	RateResumeSamePass bool
+	// RateCapsRead reads at most one chunk of at most MaxRecvSpeed bytes
+	// per run when a receive limit is set (8.x sendrecv_dl); 7.88 reads
+	// whatever is there.
+	RateCapsRead bool
+	// FreshNowInPerform makes the transfer loop read the clock afresh for
+	// its speed and time-left checks (7.88 Curl_readwrite); 8.x uses the
+	// run's "now".
+	FreshNowInPerform bool
+	// RecvLoops is how many reads one PERFORMING run makes before asking to
+	// run again with data still waiting (7.88: 101, 8.x: 11).
+	RecvLoops int
 }
 
 // Curl788 is Debian 12's libcurl 7.88.1, as its lib/multi.c and
@@ -83,6 +142,10 @@ func Curl788() Profile {
 		ClearAfterDone: true, PurgeAt: PurgeAtStart, Best: BestSmallestFIFO,
 		Timers: AllTimers &^ TimersOf(TimerShutdown), EasyPollCapMs: 1000,
 		HappyEyeballsMs: 200,
+		Transfer: TransferKnobs{
+			ArmLimitsEachConnect: true, HappyEyeballsAlways: true,
+			FreshNowInPerform: true, RecvLoops: 101,
+		},
 	}
 }
 
@@ -102,6 +165,12 @@ func Curl8() Profile {
 		ClearAfterDone: true, PurgeAt: PurgeAtStart, Best: BestSmallestFIFO,
 		Timers: AllTimers &^ TimersOf(TimerRunNow), EasyPollCapMs: 1000,
 		HappyEyeballsMs: 200,
+		Transfer: TransferKnobs{
+			TopCheckConnect: true, PendingParked: true, ConnectWakesPending: true,
+			IPv6First: true, HalveLargeOnly: true, NextAttemptRunNow: true,
+			RateCeil: true, RateResumeSamePass: true, RateCapsRead: true,
+			RecvLoops: 11,
+		},
 	}
 }
 
@@ -167,6 +236,8 @@ func (p Profile) Validate() error {
 		return fmt.Errorf("model: profile %s has an out-of-range knob", p.Name)
 	case p.RunNow == RunNowTimer && !p.Timers.Has(TimerRunNow):
 		return fmt.Errorf("model: profile %s runs transfers with RUN_NOW timers but lacks the RUN_NOW ID", p.Name)
+	case p.HappyEyeballsMs < 0 || p.EasyPollCapMs < 0 || p.Transfer.RecvLoops < 0:
+		return fmt.Errorf("model: profile %s has a negative knob", p.Name)
 	}
 	return nil
 }
@@ -192,8 +263,9 @@ func (p Profile) String() string {
 		{"timers", p.Timers.String()},
 		{"easy-poll-cap-ms", strconv.FormatInt(p.EasyPollCapMs, 10)},
 		{"happy-eyeballs-ms", strconv.FormatInt(p.HappyEyeballsMs, 10)},
-		{"bug", p.Bug.String()},
 	}
+	knobs = append(knobs, p.Transfer.knobs()...)
+	knobs = append(knobs, struct{ k, v string }{"bug", p.Bug.String()})
 	for i, kv := range knobs {
 		if i > 0 {
 			b.WriteString(" ")
@@ -362,4 +434,24 @@ func enumName(names []string, v uint8) string {
 		return names[v]
 	}
 	return fmt.Sprintf("?(%d)", v)
+}
+
+// knobs lists the transfer knobs for Profile.String.
+func (t TransferKnobs) knobs() []struct{ k, v string } {
+	b := strconv.FormatBool
+	return []struct{ k, v string }{
+		{"arm-limits-each-connect", b(t.ArmLimitsEachConnect)},
+		{"top-check-connect", b(t.TopCheckConnect)},
+		{"pending-parked", b(t.PendingParked)},
+		{"connect-wakes-pending", b(t.ConnectWakesPending)},
+		{"happy-eyeballs-always", b(t.HappyEyeballsAlways)},
+		{"ipv6-first", b(t.IPv6First)},
+		{"halve-large-only", b(t.HalveLargeOnly)},
+		{"next-attempt-run-now", b(t.NextAttemptRunNow)},
+		{"rate-ceil", b(t.RateCeil)},
+		{"rate-resume-same-pass", b(t.RateResumeSamePass)},
+		{"rate-caps-read", b(t.RateCapsRead)},
+		{"fresh-now-in-perform", b(t.FreshNowInPerform)},
+		{"recv-loops", strconv.Itoa(t.RecvLoops)},
+	}
 }

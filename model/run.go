@@ -208,6 +208,9 @@ func (m *Multi) complete(e *Easy, r Result) {
 	if m.tracing() {
 		m.event(e.id, EvMsg).text("result", r.String()).emit()
 	}
+	if c, ok := e.beh.(Completer); ok {
+		c.Completed(e)
+	}
 }
 
 // Perform is curl_multi_perform: take start = now once, run every running
@@ -222,6 +225,9 @@ func (m *Multi) Perform() (int, MCode) {
 	start := m.now()
 	m.pass++
 	for e := m.first; e != nil; e = e.next {
+		if p, ok := e.beh.(Parker); ok && e.alive() && p.Parked() {
+			continue
+		}
 		m.runOne(e)
 	}
 	threshold := start
@@ -230,7 +236,12 @@ func (m *Multi) Perform() (int, MCode) {
 	}
 	for e := m.index.getBest(threshold); e != nil; e = m.index.getBest(threshold) {
 		m.pop(e, threshold)
-		m.owns(e)
+		if !m.owns(e) || !e.alive() {
+			continue
+		}
+		if p, ok := e.beh.(Purger); ok {
+			p.Purged(e, threshold)
+		}
 	}
 	code := m.updateTimer()
 	m.traceReturnRunning("perform", code)

@@ -113,6 +113,26 @@ func (m *Multi) unregister(e *Easy, l Interest) bool {
 	return true
 }
 
+// closed is Curl_multi_closed: a registered fd that was closed is
+// announced REMOVE and dropped from the socket table and from what every
+// user last registered, so the next diff starts afresh.
+func (m *Multi) closed(e *Easy, fd int) {
+	s := m.socks[fd]
+	if s == nil {
+		return
+	}
+	delete(m.socks, fd)
+	for _, u := range s.easies {
+		for i := range u.last {
+			if u.last[i].FD == fd {
+				u.last = append(u.last[:i], u.last[i+1:]...)
+				break
+			}
+		}
+	}
+	m.callSocket(e, fd, PollRemove)
+}
+
 // releaseSockets withdraws every wish of e (completion, removal).
 func (m *Multi) releaseSockets(e *Easy) MCode {
 	e.want = e.want[:0]

@@ -86,13 +86,18 @@ const (
 	EvStale                     // a node of a transfer no longer in the multi popped
 	EvWakeup                    // Wakeup: effect=
 	EvBusy                      // a transfer claimed processing time: us=
+	EvState                     // a Transfer changed state: from= to=
+	EvNet                       // a Transfer called its Sockets or Resolver: op= and details
+	EvXfer                      // a Transfer decision worth reading: what= and details
+	EvXferinfo                  // the xferinfo (progress) callback ran: dltotal= dlnow= rc=
+	EvWrite                     // the write callback ran: n= rc=
 	numEventKinds
 )
 
 var eventNames = [numEventKinds]string{
 	"call", "return", "expire", "clear", "clearall", "index", "pop", "run", "dirty",
 	"finish", "done", "msg", "timer-cb", "socket-cb", "dead", "revive", "stale",
-	"wakeup", "busy",
+	"wakeup", "busy", "state", "net", "xfer", "xferinfo-cb", "write-cb",
 }
 
 // String is the kind's name in the canonical line.
@@ -136,3 +141,44 @@ func (t *tracing) flag(key string, v bool) *tracing {
 }
 
 func (t *tracing) emit() { t.tr.Trace(t.ev) }
+
+// EventBuilder adds fields to an event a Behavior emits through Easy.Trace.
+// Its zero value, which Trace returns when nothing listens, ignores every
+// call, so a Behavior may build events unconditionally; it checks
+// Easy.Tracing first only to skip costly field values.
+type EventBuilder struct{ t *tracing }
+
+// Num adds a numeric field.
+func (b EventBuilder) Num(key string, v int64) EventBuilder {
+	if b.t != nil {
+		b.t.num(key, v)
+	}
+	return b
+}
+
+// Text adds a name field; an empty value prints as "-" (an empty Text
+// would read as the number 0 in the canonical line).
+func (b EventBuilder) Text(key, v string) EventBuilder {
+	if b.t != nil {
+		if v == "" {
+			v = "-"
+		}
+		b.t.text(key, v)
+	}
+	return b
+}
+
+// Flag adds a true/false field.
+func (b EventBuilder) Flag(key string, v bool) EventBuilder {
+	if b.t != nil {
+		b.t.flag(key, v)
+	}
+	return b
+}
+
+// Emit hands the event to the Tracer.
+func (b EventBuilder) Emit() {
+	if b.t != nil {
+		b.t.emit()
+	}
+}

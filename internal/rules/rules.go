@@ -49,7 +49,7 @@ var Layers = []Layer{
 	{Pkg: "sim", Internal: []string{"splay"},
 		TestThirdParty: append([]string{"github.com/benbjohnson/clock"}, testLibs...)},
 	{Pkg: "sim/netpoll", Internal: []string{"sim", "netsim"}, TestThirdParty: testLibs},
-	{Pkg: "sim/scenario", Internal: []string{"sim", "model", "netsim", "splay"}, TestThirdParty: testLibs},
+	{Pkg: "sim/scenario", Internal: []string{"sim", "sim/netpoll", "model", "netsim", "splay"}, TestThirdParty: testLibs},
 	{Pkg: "properties", Internal: []string{"sim/...", "model", "netsim", "splay"},
 		ThirdParty: []string{"pgregory.net/rapid", "github.com/google/go-cmp"}, TestThirdParty: testLibs},
 	{Pkg: "reports", Internal: []string{"properties/...", "sim/...", "model", "netsim", "splay"},
