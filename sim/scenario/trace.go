@@ -1,0 +1,92 @@
+package scenario
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/expirylab/expiry/model"
+	"github.com/expirylab/expiry/sim"
+)
+
+// modelTracer turns the model's events into trace records of the current
+// thread, and counts what the counters need whether or not the trace is
+// kept.
+type modelTracer struct {
+	w     *world
+	clock *threadClock
+	runs  int // EvRun events seen; a driver reads the difference around a call
+}
+
+// Trace implements model.Tracer.
+func (mt *modelTracer) Trace(ev model.Event) {
+	if ev.Kind == model.EvRun {
+		mt.runs++
+	}
+	rec := mt.w.rec
+	level := levelOf(ev.Kind)
+	if !rec.Enabled(level) {
+		return
+	}
+	fields := make([]sim.Field, len(ev.Fields))
+	for i, f := range ev.Fields {
+		if f.Text == "" && isTimeField(f.Key) {
+			f.Num = int64(mt.w.virtual(model.Micros(f.Num)).Micros())
+		}
+		fields[i] = sim.Field{Key: f.Key, Value: fieldValue(f)}
+	}
+	rec.Add(sim.Record{
+		At:       mt.w.virtual(ev.At),
+		Level:    level,
+		Thread:   mt.w.k.Current().ID(),
+		Transfer: transferColumn(ev.Easy),
+		Kind:     ev.Kind.String(),
+		Fields:   fields,
+	})
+}
+
+// isTimeField reports whether a model event field is an absolute time
+// (a deadline or an index key), which the trace shows as virtual µs like
+// the line's own timestamp.
+func isTimeField(key string) bool { return key == "at" || key == "key" }
+
+func fieldValue(f model.Field) string {
+	if f.Text != "" {
+		return f.Text
+	}
+	return strconv.FormatInt(f.Num, 10)
+}
+
+func transferColumn(easy int) int64 {
+	if easy == model.NoEasy {
+		return 0
+	}
+	return int64(easy)
+}
+
+// levelOf files a model event under a trace level: API calls and returns,
+// callbacks into the application, and the model's internals.
+func levelOf(k model.EventKind) sim.Level {
+	switch k {
+	case model.EvCall, model.EvReturn, model.EvWakeup:
+		return sim.LevelAPI
+	case model.EvTimerCB, model.EvSocketCB, model.EvMsg:
+		return sim.LevelCallback
+	}
+	return sim.LevelInternal
+}
+
+// chronological orders kept records by virtual time, stably: a thread that
+// claimed processing time stamped lines ahead of the kernel's clock, and
+// they belong after what other threads did in the meantime.
+func chronological(recs []sim.Record) []sim.Record {
+	slices.SortStableFunc(recs, func(a, b sim.Record) int {
+		switch {
+		case a.At < b.At:
+			return -1
+		case a.At > b.At:
+			return 1
+		}
+		return 0
+	})
+	return recs
+}
