@@ -12,7 +12,8 @@ import (
 // the earliest deadline for RearmKeepEarly with µs comparisons, less than
 // 1 ms later with ms comparisons); a node whenever deadlines are pending
 // (unless bug 4 is on); the timer lists well formed; the running and dirty
-// counts; the socket counts. O(n) in transfers; for tests and property
+// counts; the socket counts; no stop request on a handle that is not
+// stoppable. O(n) in transfers; for tests and property
 // suites.
 func (m *Multi) Check() error {
 	if err := m.index.tree.Check(); err != nil {
@@ -55,6 +56,9 @@ func (m *Multi) checkEasy(e *Easy) error {
 	}
 	if e.dirty && !e.alive() {
 		return fmt.Errorf("dirty in state %v", e.state)
+	}
+	if e.stop.pending() && !e.Stoppable() {
+		return errors.New("a stop request pending on a handle that is not stoppable")
 	}
 	if e.timers.empty() {
 		if e.indexed == m && m.prof.ClearFixesIndex && m.prof.Rearm == RearmMove {

@@ -24,8 +24,8 @@ func TestScripts(t *testing.T) {
 		t.Fatalf("no scripts: %v", err)
 	}
 	for _, f := range files {
-		if strings.HasPrefix(filepath.Base(f), "transfer-") {
-			continue // TestTransferScripts runs these
+		if base := filepath.Base(f); strings.HasPrefix(base, "transfer-") || strings.HasPrefix(base, "stop-") {
+			continue // TestTransferScripts and TestStopScripts run these
 		}
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".txt"), func(t *testing.T) {
 			w := &world{t: t}

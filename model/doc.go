@@ -69,6 +69,33 @@
 // (xferinfo-cb, write-cb). A Behavior of one's own may emit events the
 // same way through Easy.Trace.
 //
+// # Stopping a transfer
+//
+// EasyStop is the stoppable-transfer proposal (SPEC §6), which curl never
+// merged. A handle is stoppable when its Share (Easy.SetShare) has the new
+// LockStop bit and a lock function. EasyStop, callable by any caller at
+// any time (another thread, or a callback of the performing thread), locks
+// the share, records the request for the handle's current transfer,
+// writes one token to the multi's wakeup pair (Multi.Wakeup: what
+// multi_poll watches, the proposal's socketpair; Config.OnWakeup tells a
+// simulator), unlocks and returns a StopCode. The performing side reads
+// the request under the lock at the top of every run of a stoppable
+// transfer (curl's multi_runsingle) and then ends it with STOPPED through
+// the usual completion, so InfoRead delivers it in easy_perform's private
+// multi as in an application's own. A handle that is not stoppable is
+// untouched: no lock, no record, no token, only the call and its return in
+// the trace. Share documents exactly when the lock callbacks run.
+//
+// A request names the transfer it was made for (the handle's Add count),
+// so it never reaches a later transfer of the handle; only the latch
+// variant aims a stop made between performs at the next one. The
+// proposal's open questions (a stop while idle, racing completion, from
+// inside a callback, repeated, in an application's multi) are the knobs of
+// StopVariant, set per share and selected by name with ParseStopVariant;
+// the zero value is the proposal's plain reading, where completion wins.
+// A Behavior other than Transfer is not run once stopped: the multi
+// finishes it with STOPPED and runs its Done(e, false).
+//
 // # Tracing
 //
 // Every API call and return, deadline change, index change, pop, run,

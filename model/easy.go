@@ -15,7 +15,8 @@ import (
 type Behavior interface {
 	// Run drives the transfer once: the multi runs it because a timer of
 	// its popped, a socket of its was signalled, it was dirty, or Perform
-	// runs everything.
+	// runs everything. A run that finds a stop request (EasyStop) does not
+	// call Run: the multi finishes the transfer with STOPPED instead.
 	Run(e *Easy)
 	// Done is the done-processing (curl's multi_done): once per attachment,
 	// when the transfer finishes (premature=false) or is removed before it
@@ -102,6 +103,8 @@ type Easy struct {
 	dirty   bool
 	want    []Interest // what the transfer wants watched now
 	last    []Interest // what the multi last registered for it
+	share   *Share     // CURLOPT_SHARE, nil for none
+	stop    stopState  // the stop proposal's request
 }
 
 // NewEasy makes a detached transfer with the caller's id (the trace's

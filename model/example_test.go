@@ -97,3 +97,46 @@ func ExampleNewTransfer() {
 	// COMPLETED -> MSGSENT
 	// OK 200 2 15000 µs
 }
+
+// A stoppable transfer: the handle's share has STOP and a lock function.
+// Another thread calls EasyStop while the performing thread waits in
+// easy_perform's poll; the token ends the poll, the next Perform ends the
+// transfer with STOPPED and InfoRead delivers it.
+func ExampleEasyStop() {
+	clk := modeltest.NewClock(0)
+	m, _ := model.NewMulti(model.Config{Clock: clk, Profile: model.Curl8(),
+		OnWakeup: func(_ *model.Multi, eff model.WakeupEffect) { fmt.Println("wakeup:", eff) }})
+	share := model.NewShare()
+	share.Set(model.LockSetOf(model.LockStop))
+	share.SetLockFunc(func(d model.LockData, a model.LockAccess) { fmt.Println("lock", d, a) })
+	share.SetUnlockFunc(func(d model.LockData) { fmt.Println("unlock", d) })
+
+	script, _ := model.ParseScript("0s socket 3 in") // waits for data forever
+	e := model.NewEasy(1, script)
+	if err := e.SetShare(share); err != nil {
+		panic(err)
+	}
+	m.Add(e)
+	m.Perform()
+	m.Poll(1000) // easy_perform's loop now waits (the model returns what to wait on)
+	clk.Add(250 * time.Millisecond)
+	fmt.Println("stop:", model.EasyStop(e)) // from the stopper thread
+	woken, _ := m.EndWait(true)
+	fmt.Println("poll woken:", woken)
+	m.Perform()
+	msg, _, _ := m.InfoRead()
+	fmt.Println("easy_perform returns", msg.Result)
+	// Output:
+	// lock SHARE SINGLE
+	// unlock SHARE
+	// lock STOP SHARED
+	// unlock STOP
+	// lock STOP SINGLE
+	// wakeup: interrupts-poll
+	// unlock STOP
+	// stop: STOP_OK
+	// poll woken: true
+	// lock STOP SHARED
+	// unlock STOP
+	// easy_perform returns STOPPED
+}

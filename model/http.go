@@ -66,8 +66,8 @@ func (t *Transfer) sendrecv() Result {
 	if t.knobs().FreshNowInPerform {
 		now = t.e.Now()
 	}
-	if t.xferinfo() {
-		return AbortedByCallback
+	if r := t.xferinfo(); r != OK {
+		return r
 	}
 	if r := t.speedcheck(now); r != OK {
 		return r
@@ -83,10 +83,7 @@ func (t *Transfer) sendrecv() Result {
 		t.note("partial").Num("got", t.resp.bytecount).Num("size", t.resp.size).Emit()
 		return PartialFile
 	}
-	if t.xferinfo() {
-		return AbortedByCallback
-	}
-	return OK
+	return t.xferinfo()
 }
 
 // receive reads until the socket would block, the response ends or the
@@ -245,7 +242,8 @@ func (r *response) body(t *Transfer, p []byte) Result {
 	return t.write(p)
 }
 
-// write runs the write callback and claims its time.
+// write runs the write callback and claims its time; a stop noticed after
+// it returned (after-callback-returns variant) ends the transfer.
 func (t *Transfer) write(p []byte) Result {
 	rc := len(p)
 	if f := t.opts.Write; f != nil {
@@ -263,8 +261,11 @@ func (t *Transfer) write(p []byte) Result {
 	} else {
 		t.e.Trace(EvWrite).Num("n", int64(len(p))).Num("rc", int64(rc)).Emit()
 	}
-	if rc != len(p) {
+	switch {
+	case rc != len(p):
 		return WriteError
+	case t.opts.Write != nil:
+		return t.stopAfterCallback()
 	}
 	return OK
 }

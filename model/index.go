@@ -9,20 +9,34 @@ import "github.com/expirylab/expiry/splay"
 type index struct {
 	tree    splay.Tree[*Easy]
 	order   BestOrder
-	scratch []*Easy // reused by the bug-12 path
+	scratch []*Easy    // reused by the bug-12 path
+	heap    *heapOrder // IndexHeap: decides min and getBest
 }
 
 func (x *index) len() int { return x.tree.Len() }
 
-func (x *index) insert(e *Easy, key Micros) { x.tree.Insert(&e.node, int64(key)) }
+func (x *index) insert(e *Easy, key Micros) {
+	x.tree.Insert(&e.node, int64(key))
+	if x.heap != nil {
+		x.heap.push(e)
+	}
+}
 
 // remove takes e's node out and reports whether it was in.
-func (x *index) remove(e *Easy) bool { return x.tree.Remove(&e.node) == nil }
+func (x *index) remove(e *Easy) bool {
+	if x.heap != nil {
+		x.heap.remove(e)
+	}
+	return x.tree.Remove(&e.node) == nil
+}
 
 func (x *index) contains(e *Easy) bool { return x.tree.Contains(&e.node) }
 
 // min is the node GetBest would release first in FIFO order, or nil.
 func (x *index) min() *Easy {
+	if x.heap != nil {
+		return x.heap.min()
+	}
 	if n := x.tree.Min(); n != nil {
 		return n.Value
 	}
@@ -32,10 +46,7 @@ func (x *index) min() *Easy {
 // getBest removes and returns one node whose key is at most t, or nil.
 func (x *index) getBest(t Micros) *Easy {
 	if x.order == BestSmallestFIFO {
-		if n := x.tree.GetBest(int64(t)); n != nil {
-			return n.Value
-		}
-		return nil
+		return x.getSmallest(t)
 	}
 	return x.getLargestNewest(t)
 }
@@ -47,15 +58,15 @@ func (x *index) getBest(t Micros) *Easy {
 // age. O(k log n) for k due nodes; only the bug switch pays it.
 func (x *index) getLargestNewest(t Micros) *Easy {
 	x.scratch = x.scratch[:0]
-	for n := x.tree.GetBest(int64(t)); n != nil; n = x.tree.GetBest(int64(t)) {
-		x.scratch = append(x.scratch, n.Value)
+	for e := x.getSmallest(t); e != nil; e = x.getSmallest(t) {
+		x.scratch = append(x.scratch, e)
 	}
 	if len(x.scratch) == 0 {
 		return nil
 	}
 	best := x.scratch[len(x.scratch)-1]
 	for _, e := range x.scratch[:len(x.scratch)-1] {
-		x.tree.Insert(&e.node, e.node.Key())
+		x.insert(e, Micros(e.node.Key()))
 	}
 	clear(x.scratch)
 	return best

@@ -27,6 +27,11 @@ type Config struct {
 	// script's busy step). A simulator advances its clock by d there, so
 	// that timers armed later in the same call land later; nil ignores it.
 	Busy func(e *Easy, d time.Duration)
+	// OnWakeup is told about every token written to the wakeup pair, by
+	// Wakeup or by EasyStop, after the model's bookkeeping, on the writing
+	// thread: a simulator makes its descriptor for the pair readable there.
+	// It must not call into the model; nil ignores it.
+	OnWakeup func(m *Multi, eff WakeupEffect)
 }
 
 // Multi is the multi handle's timer side: the splay index of transfers, the
@@ -37,6 +42,7 @@ type Multi struct {
 	clock   Clock
 	prof    Profile
 	busyFn  func(*Easy, time.Duration)
+	wakeFn  func(*Multi, WakeupEffect)
 	tr      tracing
 	index   index
 	timerCB TimerFunc
@@ -82,9 +88,12 @@ func NewMulti(c Config) (*Multi, error) {
 	if err := c.Profile.Validate(); err != nil {
 		return nil, err
 	}
-	m := &Multi{clock: c.Clock, prof: c.Profile, busyFn: c.Busy, socks: map[int]*sockEntry{}}
+	m := &Multi{clock: c.Clock, prof: c.Profile, busyFn: c.Busy, wakeFn: c.OnWakeup, socks: map[int]*sockEntry{}}
 	m.tr.tr = c.Tracer
 	m.index.order = c.Profile.Best
+	if c.Profile.Index == IndexHeap {
+		m.index.heap = newHeapOrder()
+	}
 	m.last.ms = -1
 	return m, nil
 }
@@ -228,6 +237,8 @@ func (m *Multi) attach(e *Easy) {
 		e.indexed.indexRemove(e)
 	}
 	e.multi = m
+	e.stop.gen++ // a new transfer: an older stop request no longer applies
+	e.stop.home = m
 	e.to(StateInit)
 	e.timers.reset()
 	e.result, e.pending, e.pass = OK, false, 0
@@ -262,6 +273,9 @@ func (m *Multi) Remove(e *Easy) MCode {
 	}
 	m.traceCall("remove", e.id)
 	if e.alive() {
+		if e.stop.pending() {
+			e.traceStop("dropped").Text("reason", "removed").Emit()
+		}
 		m.alive--
 		m.doneProcessing(e, true)
 	} else {

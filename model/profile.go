@@ -68,6 +68,9 @@ type Profile struct {
 	Transfer TransferKnobs
 	// Bug is the historical bug switched on by WithBug, or BugNone.
 	Bug Bug
+	// Index is what orders the index of transfers: curl's splay tree
+	// (the zero value) or a heap; the trace must not depend on it.
+	Index IndexKind
 }
 
 // TransferKnobs are the version differences of the transfer state machine

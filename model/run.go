@@ -180,7 +180,9 @@ func (m *Multi) runOne(e *Easy) {
 	if m.tracing() {
 		m.event(e.id, EvRun).emit()
 	}
-	e.beh.Run(e)
+	if !m.stopAtTop(e) {
+		e.beh.Run(e)
+	}
 	if e.pending {
 		e.pending = false
 		m.complete(e, e.result)
@@ -190,6 +192,7 @@ func (m *Multi) runOne(e *Easy) {
 // complete finishes e with r: done-processing, timers cleared, sockets
 // released (REMOVE before the message can be read), DONE message queued.
 func (m *Multi) complete(e *Easy, r Result) {
+	r = e.stopRace(r)
 	e.result = r
 	m.alive--
 	m.setDirty(e, false)

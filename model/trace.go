@@ -91,13 +91,16 @@ const (
 	EvXfer                      // a Transfer decision worth reading: what= and details
 	EvXferinfo                  // the xferinfo (progress) callback ran: dltotal= dlnow= rc=
 	EvWrite                     // the write callback ran: n= rc=
+	EvLock                      // a share lock function called: data= access=
+	EvUnlock                    // a share unlock function called: data=
+	EvStop                      // a stop request's step: what= and details (EasyStop, the checks)
 	numEventKinds
 )
 
 var eventNames = [numEventKinds]string{
 	"call", "return", "expire", "clear", "clearall", "index", "pop", "run", "dirty",
 	"finish", "done", "msg", "timer-cb", "socket-cb", "dead", "revive", "stale",
-	"wakeup", "busy", "state", "net", "xfer", "xferinfo-cb", "write-cb",
+	"wakeup", "busy", "state", "net", "xfer", "xferinfo-cb", "write-cb", "lock", "unlock", "stop",
 }
 
 // String is the kind's name in the canonical line.

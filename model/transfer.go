@@ -263,8 +263,9 @@ func (t *Transfer) handleTimeout(it *iteration, connecting bool, check string) b
 
 // settle is curl's statemachine_end: a failure completes the transfer
 // (moving one pending transfer on first); otherwise, with a connection,
-// the xferinfo callback runs, and a non-zero answer ends the transfer
-// through DONE. It reports whether to iterate again.
+// the xferinfo callback runs, and a non-zero answer (or a stop noticed
+// after it returned) ends the transfer through DONE. It reports whether
+// to iterate again.
 func (t *Transfer) settle(it *iteration) bool {
 	if t.finished {
 		return false
@@ -274,8 +275,11 @@ func (t *Transfer) settle(it *iteration) bool {
 		t.finish(it.result)
 		return false
 	}
-	if t.conn && t.xferinfo() {
-		it.result = AbortedByCallback
+	if !t.conn {
+		return it.again
+	}
+	if r := t.xferinfo(); r != OK {
+		it.result = r
 		if t.state >= XferDone {
 			t.finish(it.result)
 			return false
@@ -450,10 +454,8 @@ func (t *Transfer) stepPerforming(it *iteration) {
 // PERFORMING when under the limit (8.x goes on in the same run), else wait
 // on TOOFAST again.
 func (t *Transfer) stepRateLimiting(it *iteration) {
-	r := OK
-	if t.xferinfo() {
-		r = AbortedByCallback
-	} else {
+	r := t.xferinfo()
+	if r == OK {
 		r = t.speedcheck(t.now)
 	}
 	if r != OK {
@@ -496,8 +498,8 @@ func (t *Transfer) multiDone(status Result, premature bool) Result {
 	}
 	if r != AbortedByCallback {
 		t.prog.forceCalc()
-		if t.xferinfo() && r == OK {
-			r = AbortedByCallback
+		if x := t.xferinfo(); x != OK && r == OK {
+			r = x
 		}
 	}
 	t.conn = false
@@ -505,11 +507,13 @@ func (t *Transfer) multiDone(status Result, premature bool) Result {
 }
 
 // xferinfo is Curl_pgrsUpdate: the speed bookkeeping always, then the
-// callback when enabled; it reports an abort.
-func (t *Transfer) xferinfo() bool {
+// callback when enabled. It returns ABORTED_BY_CALLBACK for a non-zero
+// answer, STOPPED for a stop noticed after the callback returned
+// (after-callback-returns variant), else OK.
+func (t *Transfer) xferinfo() Result {
 	t.prog.calc(t.e.Now())
 	if t.opts.NoProgress || t.opts.Xferinfo == nil {
-		return false
+		return OK
 	}
 	t.calls++
 	m := t.e.multi
@@ -518,7 +522,38 @@ func (t *Transfer) xferinfo() bool {
 	m.inCallback = false
 	t.e.Trace(EvXferinfo).Num("dltotal", t.resp.total()).Num("dlnow", t.resp.bytecount).
 		Num("n", int64(t.calls)).Num("rc", int64(rc)).Emit()
-	return rc != 0 && rc != XferinfoContinue
+	if rc != 0 && rc != XferinfoContinue {
+		return AbortedByCallback
+	}
+	return t.stopAfterCallback()
+}
+
+// stopAfterCallback is the after-callback-returns variant's check; a
+// transfer whose result is fixed keeps it: completion wins.
+func (t *Transfer) stopAfterCallback() Result {
+	if t.resultFixed() || !t.e.stopAfterCallback() {
+		return OK
+	}
+	return Stopped
+}
+
+// resultFixed reports that a stop can no longer change the result: the
+// transfer finished, ran multi_done, or reached DONE (the response is
+// complete or it failed). It implements the multi's resultFixer.
+func (t *Transfer) resultFixed() bool { return t.finished || t.doneRan || t.state >= XferDone }
+
+// stopped ends a transfer whose stop the multi noticed at the top of a
+// run, as a failure at the top of multi_runsingle ends: multi_done with
+// STOPPED (premature) once a connection exists, one pending transfer
+// moved on, the result fixed. It implements the multi's stopEnder.
+func (t *Transfer) stopped(e *Easy) {
+	t.e = e
+	t.now = e.Now()
+	if t.conn {
+		t.multiDone(Stopped, true)
+	}
+	t.limit.wakeOne()
+	t.finish(Stopped)
 }
 
 // Done releases what the transfer holds (curl's multi_done resources and

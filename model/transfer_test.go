@@ -64,6 +64,13 @@ type xferSpec struct {
 	writeDelay time.Duration
 	limit      int // shared ConnLimit max; 0: none
 	addAt      time.Duration
+	// For TestStopScripts: the share (none, stop, nolock, nostop) and the
+	// callback call (1-based) that calls EasyStop on its own transfer;
+	// stop-in-xferinfo=done is any call in DONE (-1), =complete any call
+	// in PERFORMING once the whole body is in (-2).
+	share          string
+	stopInXferinfo int
+	stopInWrite    int
 }
 
 func parseSetup(text string) (*scenario, error) {
@@ -329,6 +336,18 @@ func (x *xferSpec) set(tok string) error {
 		x.limit, err = int(n), nerr
 	case "add-at":
 		x.addAt, err = time.ParseDuration(v)
+	case "share":
+		x.share = v
+	case "stop-in-xferinfo":
+		x.xferinfo, x.stopInXferinfo, err = true, int(n), nerr
+		switch v {
+		case "done":
+			x.stopInXferinfo, err = -1, nil
+		case "complete":
+			x.stopInXferinfo, err = -2, nil
+		}
+	case "stop-in-write":
+		x.stopInWrite, err = int(n), nerr
 	default:
 		err = fmt.Errorf("unknown transfer key %q", k)
 	}

@@ -168,6 +168,9 @@ func (m *Multi) Wakeup() WakeupEffect {
 	if m.tracing() {
 		m.event(NoEasy, EvWakeup).text("effect", eff.String()).emit()
 	}
+	if m.wakeFn != nil {
+		m.wakeFn(m, eff)
+	}
 	return eff
 }
 
