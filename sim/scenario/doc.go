@@ -32,7 +32,30 @@
 //     messages, multi_poll capped at the poll cap.
 //   - DriverSocketExact: an event loop on curl_multi_socket_action whose
 //     timer fires exactly at the deadline the timer callback gave.
-//   - DriverSocketPoll: the same loop waiting with poll(2) on a timeout of
-//     whole milliseconds, ceil((deadline − now) / 1 ms), so the host's
-//     timer slack applies.
+//   - DriverSocketPoll: the same loop waiting on a timeout of whole
+//     milliseconds, ceil((deadline − now) / 1 ms), so the host's timer
+//     slack applies.
+//
+// The easy and multi-poll drivers wait with poll(2) on the multi's sockets
+// and its wakeup pair (netpoll); the socket-action drivers register
+// sockets once from the socket callback and wait epoll-style, so one
+// thread can drive 100 000 transfers.
+//
+// # Stops
+//
+// A Scenario's Stops are stop requests, each made by its own stopper
+// thread (or, FromCallback, by the performing thread inside its progress
+// callback) at a time drawn from a distribution, counted from the run's
+// start or from the transfer entering a state. Four mechanisms
+// (Mechanism): the curl_easy_stop proposal (the share's mutex taken around
+// the call; its open questions answered by a model.StopVariant), a flag
+// checked by the xferinfo callback, a flag plus curl_multi_wakeup with the
+// multi-poll loop removing the handle, and CURLOPT_TIMEOUT alone. A Hold
+// makes the performing thread keep the share lock for a while; long write
+// callbacks (model.Options.WriteDelay) and synchronous lookups are the
+// other stretches a stop cannot interrupt. Each request leaves a
+// StopRecord: when it was requested, noticed and answered, the state it
+// found, the result, and the idle wake-ups per second the design cost.
+// Situations are the ready-made stop scenarios; Families the ready-made
+// timeout scenarios.
 package scenario

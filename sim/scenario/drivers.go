@@ -12,18 +12,78 @@ import (
 
 // app is what every driver has: a thread, its multi, clock and tracer.
 type app struct {
-	w     *world
-	t     *sim.Thread
-	m     *model.Multi
-	c     *threadClock
-	mt    *modelTracer
-	p     *poller
-	limit *model.ConnLimit
+	w       *world
+	t       *sim.Thread
+	m       *model.Multi
+	c       *threadClock
+	mt      *modelTracer
+	p       *poller
+	pair    *wakePair // the multi's wakeup socket pair
+	hold    *wakeFD   // easy driver with a Hold: readable when the hold is due
+	wakeups int       // returns from blocking waits
+	easies  []*model.Easy
+}
+
+// wakePair is a multi's wakeup socket pair, made on first use (curl makes
+// it with the multi). It is shared by pointer with the multi's OnWakeup
+// hook, which writes to it whichever thread calls Wakeup.
+type wakePair struct {
+	n  *net
+	fd *wakeFD
+}
+
+func (p *wakePair) get() *wakeFD {
+	if p.fd == nil {
+		p.fd = p.n.newWakeFD()
+	}
+	return p.fd
 }
 
 func (w *world) newApp(t *sim.Thread) app {
-	m, c, mt := w.newMulti()
-	return app{w: w, t: t, m: m, c: c, mt: mt, p: w.newPoller(t), limit: w.newLimit()}
+	pair := &wakePair{n: w.net}
+	m, c, mt := w.newMulti(func(*model.Multi, model.WakeupEffect) { pair.get().post() })
+	return app{w: w, t: t, m: m, c: c, mt: mt, p: w.newPoller(t), pair: pair}
+}
+
+// add makes transfer i and adds it to a's multi.
+func (a *app) add(i int) *model.Easy {
+	e := a.w.handles[i].e
+	a.w.handles[i].a = a
+	a.easies = append(a.easies, e)
+	a.w.started(i+1, a.c.at())
+	must("add_handle", a.m.Add(e))
+	return e
+}
+
+// wakeup is curl_multi_wakeup, from any thread: the model's bookkeeping,
+// whose hook writes to the pair.
+func (a *app) wakeup() { a.m.Wakeup() }
+
+// pollExtra is the descriptors a multi_poll watches besides the
+// transfers' sockets: the wakeup pair, when the spec asks for it.
+func (a *app) pollExtra(spec model.WaitSpec, buf []int) []int {
+	if spec.WatchWakeup {
+		buf = append(buf, a.pair.get().fd())
+	}
+	if a.hold != nil {
+		buf = append(buf, a.hold.fd())
+	}
+	return buf
+}
+
+// endWait tells the multi the wait is over; woken says the wakeup pair was
+// readable. A drained pair is read empty.
+func (a *app) endWait(r waitResult) {
+	a.wakeups++
+	a.w.counters.PollWakeups++
+	woken := a.pair.fd != nil && r.has(a.pair.fd.fd())
+	drained, err := a.m.EndWait(woken)
+	if err != nil {
+		panic(err)
+	}
+	if drained && a.pair.fd != nil {
+		a.pair.fd.drain()
+	}
 }
 
 // drain reads every DONE message and returns how many it read.
@@ -59,28 +119,38 @@ func (w *world) startEasy() {
 // transfer, looping poll (capped) then perform until the transfer is done.
 type easyApp struct {
 	app
-	e *model.Easy
+	i     int // the transfer's index
+	e     *model.Easy
+	extra []int
 }
 
 func (w *world) runEasy(t *sim.Thread, i int) {
-	a := &easyApp{app: w.newApp(t)}
-	a.e = w.newEasy(i, a.limit)
-	w.started(i+1, a.c.at())
-	must("add_handle", a.m.Add(a.e))
+	a := &easyApp{app: w.newApp(t), i: i}
+	if w.s.Hold != nil {
+		a.hold = w.net.newWakeFD()
+	}
+	a.e = a.add(i)
 	a.c.settle(t, a.poll)
 }
 
 func (a *easyApp) poll() {
 	spec, code := a.m.Poll(a.w.s.pollCapMs())
 	must("multi_poll", code)
-	a.p.wait(spec.Sockets, nil, ms(spec.TimeoutMs), a.woken)
+	a.extra = a.pollExtra(spec, a.extra[:0])
+	a.p.wait(spec.Sockets, a.extra, ms(spec.TimeoutMs), a.woken)
 }
 
-func (a *easyApp) woken(waitResult) {
-	a.w.counters.PollWakeups++
-	if _, err := a.m.EndWait(false); err != nil {
-		panic(err)
+func (a *easyApp) woken(r waitResult) {
+	a.endWait(r)
+	if a.hold != nil && r.has(a.hold.fd()) {
+		a.hold.drain()
+		a.holdShare(a.i, a.perform)
+		return
 	}
+	a.perform()
+}
+
+func (a *easyApp) perform() {
 	_, code := a.m.Perform()
 	must("multi_perform", code)
 	if a.drain() > 0 {
@@ -160,8 +230,7 @@ func (st *starter) addDue(a *app) {
 	for st.due(a.c.at()) {
 		i := st.order[st.next]
 		st.next++
-		st.w.started(i+1, a.c.at())
-		must("add_handle", a.m.Add(st.w.newEasy(i, a.limit)))
+		a.add(i)
 	}
 }
 
@@ -196,17 +265,31 @@ func (a *multiPollApp) step() {
 	spec, code := a.m.Poll(a.w.s.pollCapMs())
 	must("multi_poll", code)
 	a.c.settle(a.t, func() {
-		a.extra = a.st.fds(a.extra[:0])
+		a.extra = a.pollExtra(spec, a.st.fds(a.extra[:0]))
 		a.p.wait(spec.Sockets, a.extra, ms(spec.TimeoutMs), a.woken)
 	})
 }
 
-func (a *multiPollApp) woken(waitResult) {
-	a.w.counters.PollWakeups++
-	if _, err := a.m.EndWait(false); err != nil {
-		panic(err)
-	}
+func (a *multiPollApp) woken(r waitResult) {
+	a.endWait(r)
+	a.removeFlagged()
 	a.step()
+}
+
+// removeFlagged is the application's side of the wakeup mechanism: after
+// multi_poll returns, remove every transfer whose stop flag is set.
+func (a *multiPollApp) removeFlagged() {
+	for _, e := range a.easies {
+		sp := a.w.stopperOf(e.ID(), MechWakeup)
+		if sp == nil || !sp.flag || a.w.outcomes[e.ID()-1].Done {
+			continue
+		}
+		now := a.c.at()
+		a.w.noticed(sp, now)
+		must("remove_handle", a.m.Remove(e))
+		a.w.removed(e.ID(), a.c.at())
+		a.done++
+	}
 }
 
 // ---- socket-action: event loops on curl_multi_socket_action ----
@@ -336,6 +419,7 @@ func (a *socketApp) block() {
 }
 
 func (a *socketApp) woken(r waitResult) {
+	a.wakeups++
 	a.w.counters.PollWakeups++
 	for _, rd := range r.ready {
 		_, code := a.m.SocketAction(rd.fd, rd.events)

@@ -22,6 +22,16 @@ type waitResult struct {
 	timedOut bool      // nothing was ready: the timeout (plus slack) passed
 }
 
+// has reports whether the application's descriptor fd was readable.
+func (r waitResult) has(fd int) bool {
+	for _, x := range r.extra {
+		if x == fd {
+			return true
+		}
+	}
+	return false
+}
+
 // poller is one application thread's poll(2): the transfers' sockets plus
 // the application's own descriptors (wake channels standing for eventfd
 // and timerfd), composed by netpoll from netsim readiness and the

@@ -11,14 +11,19 @@ import (
 // world is one run in progress: the kernel, the recorder, the network and
 // the bookkeeping of the application threads.
 type world struct {
-	s        *Scenario
-	k        *sim.Kernel
-	rec      *sim.Recorder
-	epochUs  model.Micros
-	net      *net
+	s         *Scenario
+	k         *sim.Kernel
+	rec       *sim.Recorder
+	epochUs   model.Micros
+	net       *net
 	outcomes  []Outcome
+	handles   []handle   // by transfer index, once created
+	stops     []*stopper // in scenario order
+	records   []StopRecord
+	shares    []*share          // by transfer index; nil when the transfer has none
+	held      []bool            // the share-lock hold happened
 	transfers []*model.Transfer // by index; nil for scripted transfers
-	counters Counters
+	counters  Counters
 }
 
 // Run executes the scenario and returns its result. A returned error means
@@ -38,7 +43,13 @@ func Run(s Scenario) (Result, error) {
 }
 
 func newWorld(s *Scenario) (*world, error) {
-	w := &world{s: s, outcomes: make([]Outcome, len(s.Transfers)), transfers: make([]*model.Transfer, len(s.Transfers))}
+	w := &world{s: s, outcomes: make([]Outcome, len(s.Transfers)), transfers: make([]*model.Transfer, len(s.Transfers)),
+		handles: make([]handle, len(s.Transfers)), records: make([]StopRecord, len(s.Stops)),
+		shares: make([]*share, len(s.Transfers)), held: make([]bool, len(s.Transfers))}
+	for i, st := range s.Stops {
+		w.records[i] = StopRecord{Transfer: st.Transfer, Mechanism: st.Mechanism, Variant: st.Variant}
+		w.stops = append(w.stops, &stopper{spec: st, rec: &w.records[i]})
+	}
 	switch s.Trace {
 	case TraceFull:
 		w.rec = sim.NewRecorder(sim.LevelsOf(sim.LevelAPI, sim.LevelCallback, sim.LevelNet, sim.LevelInternal), true)
@@ -84,8 +95,11 @@ func (w *world) virtual(us model.Micros) sim.Time {
 	return sim.Time(int64(us-w.epochUs) * int64(time.Microsecond))
 }
 
-// start spawns the application threads of the scenario's driver.
+// start makes the handles, arms the stoppers timed from the run's start
+// and spawns the application threads of the scenario's driver.
 func (w *world) start() {
+	w.makeHandles()
+	w.armStops()
 	switch w.s.Driver {
 	case DriverEasy:
 		w.startEasy()
@@ -97,26 +111,44 @@ func (w *world) start() {
 }
 
 // newMulti makes a multi whose clock and trace belong to the thread that
-// will drive it.
-func (w *world) newMulti() (*model.Multi, *threadClock, *modelTracer) {
+// will drive it; onWakeup writes to its wakeup pair.
+func (w *world) newMulti(onWakeup func(*model.Multi, model.WakeupEffect)) (*model.Multi, *threadClock, *modelTracer) {
 	c := &threadClock{k: w.k}
 	mt := &modelTracer{w: w, clock: c}
-	m, err := model.NewMulti(model.Config{Clock: c, Profile: w.s.Profile, Tracer: mt, Busy: c.claim})
+	m, err := model.NewMulti(model.Config{Clock: c, Profile: w.s.Profile, Tracer: mt, Busy: c.claim, OnWakeup: onWakeup})
 	if err != nil {
 		panic(err) // the profile was validated with the scenario
 	}
 	return m, c, mt
 }
 
-// newEasy builds transfer i (0-based) of the scenario, sharing limit
-// with the other transfers of its multi.
+// makeHandles creates every transfer's easy handle before the run, as an
+// application sets up its handles (options, share) before performing
+// them: a stop can then reach a handle that is not performing yet. The
+// multi-driving drivers share one connection limit; easy_perform's
+// private multis have one transfer each, so none.
+func (w *world) makeHandles() {
+	var limit *model.ConnLimit
+	if w.s.Driver != DriverEasy {
+		limit = w.newLimit()
+	}
+	for i := range w.s.Transfers {
+		w.handles[i].e = w.newEasy(i, limit)
+	}
+}
+
+// newEasy builds transfer i (0-based) of the scenario.
 func (w *world) newEasy(i int, limit *model.ConnLimit) *model.Easy {
 	spec := &w.s.Transfers[i]
 	if spec.Script != nil {
 		return model.NewEasy(i+1, spec.Script.Clone())
 	}
+	opts := *spec.Options
+	if f := w.xferinfoFor(i + 1); f != nil {
+		opts.Xferinfo = f
+	}
 	t, err := model.NewTransfer(model.TransferConfig{
-		Options:  *spec.Options,
+		Options:  opts,
 		Sockets:  clientSockets{w.net},
 		Resolver: clientSockets{w.net},
 		Limit:    limit,
@@ -126,7 +158,14 @@ func (w *world) newEasy(i int, limit *model.ConnLimit) *model.Easy {
 		panic(err) // the options were validated with the scenario
 	}
 	w.transfers[i] = t
-	return model.NewEasy(i+1, t)
+	e := model.NewEasy(i+1, t)
+	if sh := w.newShare(i + 1); sh != nil {
+		w.shares[i] = sh
+		if err := e.SetShare(sh.s); err != nil {
+			panic(err)
+		}
+	}
+	return e
 }
 
 // newLimit is the connection limit of one multi (nil: none).
@@ -141,9 +180,6 @@ func (w *world) newLimit() *model.ConnLimit {
 	return l
 }
 
-// onState is every Transfer's state hook.
-func (w *world) onState(t *model.Transfer, from, to model.TransferState) {}
-
 // started records that the application added transfer id at now.
 func (w *world) started(id int, now sim.Time) { w.outcomes[id-1].Start = now }
 
@@ -151,6 +187,15 @@ func (w *world) started(id int, now sim.Time) { w.outcomes[id-1].Start = now }
 func (w *world) finished(msg model.Msg, now sim.Time) {
 	o := &w.outcomes[msg.Easy.ID()-1]
 	o.Result, o.Done, o.End = msg.Result, true, now
+	w.returned(o.ID, now, msg.Result, false)
+}
+
+// removed records that the application removed transfer id at now, before
+// it ended by itself.
+func (w *world) removed(id int, now sim.Time) {
+	o := &w.outcomes[id-1]
+	o.Done, o.Removed, o.End = true, true, now
+	w.returned(id, now, o.Result, true)
 }
 
 func (w *world) result(out sim.Outcome) Result {
@@ -161,6 +206,7 @@ func (w *world) result(out sim.Outcome) Result {
 		}
 	}
 	r := Result{
+		Stops:     w.records,
 		Scenario:  w.s.Name,
 		Seed:      w.s.Seed,
 		Profile:   w.s.Profile.Name,

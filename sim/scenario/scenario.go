@@ -83,6 +83,11 @@ type Scenario struct {
 	Trace TraceMode
 	// Network is the simulated network the transfers talk to.
 	Network Network
+	// Stops are stop requests, each from its own stopper thread.
+	Stops []Stop
+	// Hold, when set, makes each transfer's performing thread hold the
+	// transfer's share lock once (easy driver).
+	Hold *Hold
 	// MaxConnections is CURLMOPT_MAX_TOTAL_CONNECTIONS for each multi
 	// (0: no limit); transfers over it wait in PENDING.
 	MaxConnections int
@@ -129,6 +134,19 @@ func (s *Scenario) Validate() error {
 			return fmt.Errorf("scenario: transfer %d: %w", i+1, err)
 		}
 	}
+	for i, st := range s.Stops {
+		if err := s.validateStop(st); err != nil {
+			return fmt.Errorf("scenario: stop %d: %w", i+1, err)
+		}
+	}
+	if s.Hold != nil {
+		if s.Driver != DriverEasy || s.Hold.After < 0 || s.Hold.For < 0 {
+			return errors.New("scenario: a share-lock hold needs the easy driver and non-negative times")
+		}
+		if _, err := model.ParseTransferState(orDefault(s.Hold.OnState, "PERFORMING")); err != nil {
+			return fmt.Errorf("scenario: hold: %w", err)
+		}
+	}
 	return s.Network.validate()
 }
 
@@ -168,7 +186,9 @@ type Result struct {
 	Hash uint64
 	// Transfers holds one outcome per transfer, in scenario order.
 	Transfers []Outcome
-	Counters  Counters
+	// Stops holds one record per stop request, in scenario order.
+	Stops    []StopRecord
+	Counters Counters
 }
 
 // Outcome is one transfer's end as the application saw it.
@@ -177,6 +197,7 @@ type Outcome struct {
 	Options model.Options // the transfer's options (zero for a scripted transfer)
 	Result  model.Result
 	Done    bool     // the application learned of its end before the run stopped
+	Removed bool     // the application removed it (wakeup mechanism) before it ended
 	Start   sim.Time // when the application added it
 	End     sim.Time // when the application read its DONE message
 	// State is where the transfer's state machine ended (scripted: none).

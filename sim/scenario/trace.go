@@ -19,8 +19,13 @@ type modelTracer struct {
 
 // Trace implements model.Tracer.
 func (mt *modelTracer) Trace(ev model.Event) {
-	if ev.Kind == model.EvRun {
+	switch ev.Kind {
+	case model.EvRun:
 		mt.runs++
+	case model.EvStop:
+		if len(ev.Fields) > 0 && ev.Fields[0].Text == "noticed" {
+			mt.w.noticed(mt.w.stopperOf(ev.Easy, MechEasyStop), mt.w.virtual(ev.At))
+		}
 	}
 	rec := mt.w.rec
 	level := levelOf(ev.Kind)
