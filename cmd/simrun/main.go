@@ -9,6 +9,7 @@
 // expects, 2 on bad usage.
 //
 //	simrun                                   # the whole matrix (144 runs)
+//	simrun -stops                            # stop latency: situations × mechanisms
 //	simrun -family stall -profile curl-8     # a slice of it
 //	simrun -family three -driver socket-exact -profile curl-8 -trace
 //	simrun -family quick -driver easy -profile curl-7.88 -trace -format json
@@ -39,6 +40,7 @@ type options struct {
 	trace                   bool
 	format                  string
 	seed                    uint64
+	stops                   bool
 }
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -52,6 +54,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(stderr, "simrun:", err)
 		return 2
+	}
+	if opt.stops {
+		return runStops(opt, stdout, stderr)
 	}
 	plan, err := opt.plan()
 	if err != nil {
@@ -72,6 +77,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&opt.trace, "trace", false, "print each run's canonical trace")
 	fs.StringVar(&opt.format, "format", "text", "trace format: text (canonical lines), json (JSON lines) or chrome (Perfetto)")
 	fs.Uint64Var(&opt.seed, "seed", 1, "the runs' seed")
+	fs.BoolVar(&opt.stops, "stops", false, "run the stop situations under each mechanism instead of the families")
 	if err := fs.Parse(args); err != nil {
 		return opt, err
 	}
@@ -224,4 +230,52 @@ func writeTrace(w io.Writer, r scenario.Result, format string) error {
 	}
 	fmt.Fprintf(w, "# %s %s %s seed=%d hash=%016x\n", r.Scenario, r.Profile, r.Driver, r.Seed, r.Hash)
 	return sim.WriteText(w, r.Trace)
+}
+
+// runStops runs every stop situation under every mechanism (and the
+// selected profiles) and prints each stop's latency.
+func runStops(opt options, stdout, stderr io.Writer) int {
+	profs := []model.Profile{model.Curl788(), model.Curl8()}
+	if opt.profile != "" {
+		p, err := model.ByName(opt.profile)
+		if err != nil {
+			fmt.Fprintln(stderr, "simrun:", err)
+			return 2
+		}
+		profs = []model.Profile{p}
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "situation\tprofile\tmechanism\tstate at request\tcode\tlatency\tresult\tidle wake-ups/s")
+	for _, sit := range scenario.Situations() {
+		for _, p := range profs {
+			for _, m := range scenario.Mechanisms() {
+				if !sit.Applies(m) {
+					continue
+				}
+				s := sit.Build(p, m)
+				s.Seed = opt.seed
+				r, err := scenario.Run(s)
+				if err != nil {
+					fmt.Fprintln(stderr, "simrun:", err)
+					return 2
+				}
+				st := r.Stops[0]
+				res := st.Result.String()
+				if st.Removed {
+					res = "removed"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\t%s\t%.1f\n", sit.Name, p.Name, m, st.State,
+					orDash(st.Code), st.Latency(), res, st.IdleWakeups)
+			}
+		}
+	}
+	tw.Flush()
+	return 0
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

@@ -15,6 +15,7 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{args: []string{"-family", "quick", "-profile", "curl-8"}, code: 0, out: "8 runs, 0 unexpected"},
 		{args: []string{"-family", "nope"}, code: 2, err: `unknown family "nope"`},
+		{args: []string{"-stops", "-profile", "curl-8"}, code: 0, out: "lock-held"},
 		{args: []string{"-driver", "select"}, code: 2, err: `unknown driver "select"`},
 		{args: []string{"-profile", "curl-6"}, code: 2, err: "curl-6"},
 		{args: []string{"-format", "xml"}, code: 2, err: "-format"},
