@@ -36,7 +36,6 @@ import (
 type options struct {
 	family, profile, driver string
 	phaseUs                 int64
-	allPhases               bool
 	trace                   bool
 	format                  string
 	seed                    uint64
