@@ -50,10 +50,12 @@ var Layers = []Layer{
 		TestThirdParty: append([]string{"github.com/benbjohnson/clock"}, testLibs...)},
 	{Pkg: "sim/netpoll", Internal: []string{"sim", "netsim"}, TestThirdParty: testLibs},
 	{Pkg: "sim/scenario", Internal: []string{"sim", "sim/netpoll", "model", "netsim", "splay"}, TestThirdParty: testLibs},
+	{Pkg: "sim/scenario/spec", Internal: []string{"sim", "sim/scenario", "model", "netsim"},
+		ThirdParty: []string{"github.com/pelletier/go-toml/v2"}, TestThirdParty: testLibs},
 	{Pkg: "properties", Internal: []string{"sim/...", "model", "netsim", "splay"},
 		ThirdParty: []string{"pgregory.net/rapid", "github.com/google/go-cmp"}, TestThirdParty: testLibs},
 	{Pkg: "reports", Internal: []string{"properties/...", "sim/...", "model", "netsim", "splay"},
-		ThirdParty: []string{"gonum.org/v1/"}, TestThirdParty: testLibs},
+		ThirdParty: []string{"gonum.org/v1/"}, TestThirdParty: append([]string{"github.com/chromedp/"}, testLibs...)},
 	{Pkg: "cmd/...", Internal: []string{"..."}, ThirdParty: []string{""}, TestThirdParty: []string{""}},
 	{Pkg: "internal/rules", TestThirdParty: testLibs},
 }
