@@ -377,10 +377,25 @@ func (a *socketApp) loop() {
 	}
 	if a.armed && a.timer <= a.c.at() {
 		a.fire()
-		a.c.settle(a.t, a.loop)
+		a.yield(a.loop)
 		return
 	}
 	a.c.settle(a.t, a.block)
+}
+
+// yield ends the step and goes on with then in a new one: after the
+// processing time the model claimed, or at once (a zero-timeout wait).
+// A loop that fires its timer again and again without blocking is then a
+// run of kernel steps at one instant, which the kernel's livelock detector
+// reports, instead of a recursion that overflows the stack.
+func (a *socketApp) yield(then func()) {
+	if a.c.ahead > 0 {
+		a.c.settle(a.t, then)
+		return
+	}
+	if err := a.t.Wait(0, func(*sim.WakeSource) { then() }); err != nil {
+		panic(err)
+	}
 }
 
 // disarm deletes the application's timer.
@@ -427,7 +442,7 @@ func (a *socketApp) woken(r waitResult) {
 	}
 	if r.timedOut && a.armed {
 		a.fire() // poll(2) returned on its timeout: the application's timer is due
-		a.c.settle(a.t, a.loop)
+		a.yield(a.loop)
 		return
 	}
 	a.loop()
