@@ -1,0 +1,148 @@
+package properties
+
+import (
+	"time"
+
+	"github.com/expirylab/expiry/model"
+	"github.com/expirylab/expiry/sim"
+	"github.com/expirylab/expiry/sim/scenario"
+)
+
+// Subject is what the checkers need to know about a run besides its
+// trace. SubjectOf derives it from a scenario and its result; a trace from
+// another engine comes with a Subject of its own.
+type Subject struct {
+	// Spec is what the profile promises.
+	Spec Spec
+	// EventDriven says the application drives its multi with socket_action
+	// and keeps the one timer the timer callback describes (the socket
+	// drivers); otherwise it loops on poll and perform and holds no timer.
+	EventDriven bool
+	// EpochPhase is the sub-second phase of the clock at virtual time
+	// zero: curl's millisecond arithmetic depends on it.
+	EpochPhase time.Duration
+	// Transfers holds each transfer's limits; transfer ID i is index i−1.
+	Transfers []Limits
+	// Until is how far the run went: the virtual time it reached, or
+	// sim.MaxTime when it ended with nothing left to happen, so that a
+	// transfer still waiting then would wait for ever.
+	Until sim.Time
+}
+
+// Limits are what bounds one transfer in time. Zero values are unset.
+type Limits struct {
+	TimeoutMs        int64 // CURLOPT_TIMEOUT_MS, counted from the first run
+	ConnectTimeoutMs int64 // CURLOPT_CONNECTTIMEOUT_MS, while connecting
+	LowSpeedTime     int64 // CURLOPT_LOW_SPEED_TIME in seconds
+	// ConnectBound says the trace shows when the connect phase ends (a
+	// state change to DO), or that it never ends (a script without a
+	// connected step), so the connect limit can be held to.
+	ConnectBound bool
+	// Grace is how late the transfer may end after a limit: the
+	// application's lateness in acting on its timer (rounding, the host's
+	// slack and wake-up latency). Processing time the thread claims
+	// (busy records) comes on top.
+	Grace time.Duration
+}
+
+// limitMs is the earliest limit that can time the transfer out, in ms
+// from its first run (0: none): the connect limit (curl's default when
+// unset) counts only while connecting.
+func (l Limits) limitMs(connected bool) int64 {
+	ms := l.TimeoutMs
+	if !connected {
+		c := l.ConnectTimeoutMs
+		if c == 0 {
+			c = model.DefaultConnectTimeoutMs
+		}
+		ms = positiveMin(ms, c)
+	}
+	if l.LowSpeedTime > 0 {
+		ms = positiveMin(ms, l.LowSpeedTime*1000)
+	}
+	return ms
+}
+
+func positiveMin(a, b int64) int64 {
+	switch {
+	case a <= 0:
+		return b
+	case b <= 0:
+		return a
+	}
+	return min(a, b)
+}
+
+// SubjectOf is the Subject of scenario s and its result r.
+func SubjectOf(s scenario.Scenario, r scenario.Result) Subject {
+	sub := Subject{
+		Spec:        SpecOf(s.Profile),
+		EventDriven: s.Driver == scenario.DriverSocketExact || s.Driver == scenario.DriverSocketPoll,
+		EpochPhase:  s.EpochPhase,
+		Until:       r.Outcome.Now,
+	}
+	if r.Outcome.Reason == sim.StopIdle {
+		sub.Until = sim.MaxTime
+	}
+	for _, t := range s.Transfers {
+		sub.Transfers = append(sub.Transfers, limitsOf(s, t))
+	}
+	return sub
+}
+
+func limitsOf(s scenario.Scenario, t scenario.Transfer) Limits {
+	var l Limits
+	if o := t.Options; o != nil {
+		l = Limits{TimeoutMs: o.TimeoutMs, ConnectTimeoutMs: o.ConnectTimeoutMs, ConnectBound: true}
+		if o.LowSpeedLimit > 0 {
+			l.LowSpeedTime = o.LowSpeedTime
+		}
+	} else if sc := t.Script; sc != nil {
+		l = Limits{TimeoutMs: sc.Limits.TimeoutMs, ConnectTimeoutMs: sc.Limits.ConnectTimeoutMs, ConnectBound: !connects(sc)}
+	}
+	l.Grace = grace(s, max(l.TimeoutMs, l.ConnectTimeoutMs))
+	return l
+}
+
+func connects(sc *model.Script) bool {
+	for _, st := range sc.Steps {
+		if st.Op == model.OpConnected {
+			return true
+		}
+	}
+	return false
+}
+
+// grace bounds how late the application acts on a deadline limitMs away:
+// up to 2 ms of rounding (curl 8's ceiling on split fields, or 7.88's early
+// wake and 1 ms re-arm), a few wake-up latencies, and the host's slack on
+// the wait that ends at the deadline (poll(2) waits only: a timerfd has
+// none), plus 1 ms for the thread's own steps.
+func grace(s scenario.Scenario, limitMs int64) time.Duration {
+	h := sim.DefaultHost()
+	if s.Host != nil {
+		h = *s.Host
+	}
+	wake := time.Millisecond // an unknown distribution: assume a slow machine
+	if c, ok := h.WakeLatency.(sim.Const); ok || h.WakeLatency == nil {
+		wake = c.D
+	}
+	g := 3*time.Millisecond + 3*wake
+	wait := time.Duration(limitMs) * time.Millisecond
+	switch s.Driver {
+	case scenario.DriverSocketExact:
+		return g
+	case scenario.DriverEasy, scenario.DriverMultiPoll:
+		wait = min(wait, max(s.PollCap, time.Duration(s.Profile.EasyPollCapMs)*time.Millisecond))
+	}
+	return g + slack(h, wait)
+}
+
+// slack is the host's slack on a timed wait of d (SPEC §7).
+func slack(h sim.Host, d time.Duration) time.Duration {
+	var sl time.Duration
+	if h.SlackDiv > 0 {
+		sl = min(d/time.Duration(h.SlackDiv), h.SlackMax)
+	}
+	return max(sl, h.SlackMin)
+}
