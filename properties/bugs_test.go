@@ -27,11 +27,8 @@ var bugCases = []struct {
 }{
 	{bug: model.Bug1RemoveAddSameMs, base: model.Curl8(), suite: properties.SuiteScenarios,
 		want: properties.SetOf(properties.SingleTimeout), opts: properties.Options{Drivers: socketDrivers}},
-	// A busy loop of the socket drivers recurses at one virtual instant
-	// until the stack overflows (reported against sim/scenario), so bug 2
-	// is looked for with the perform loops.
 	{bug: model.Bug2ZeroUnderMs, base: model.Curl788(), suite: properties.SuiteScenarios,
-		want: properties.SetOf(properties.SingleTimeout, properties.NoBusyLoop), opts: properties.Options{Drivers: loopDrivers}},
+		want: properties.SetOf(properties.SingleTimeout, properties.NoBusyLoop)},
 	{bug: model.Bug3PurgeAfterRun, base: model.Curl8(), suite: properties.SuiteScenarios,
 		want: properties.SetOf(properties.NoMissedDeadline),
 		opts: properties.Options{Drivers: loopDrivers, Features: properties.FeatScripts | properties.FeatBusy}},

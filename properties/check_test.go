@@ -1,9 +1,12 @@
 package properties_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"pgregory.net/rapid"
 
 	"github.com/expirylab/expiry/model"
 	"github.com/expirylab/expiry/properties"
@@ -388,4 +391,31 @@ func TestEarlyEndByMsDifference(t *testing.T) {
 	if !has(properties.Check(trace, sub, properties.TraceProperties), properties.NoPrematureExpiry) {
 		t.Error("0.5 ms early on a whole second is not reported")
 	}
+}
+
+// TestCheckAnyTrace: the checkers take any trace in the canonical format
+// without panicking, however its lines are shuffled, dropped or
+// duplicated: a trace from a broken engine is judged, not crashed on.
+func TestCheckAnyTrace(t *testing.T) {
+	fam, _ := scenario.FamilyByName("three")
+	s := fam.Build(model.Curl788(), scenario.DriverSocketExact, 999700*time.Microsecond)
+	r, err := scenario.Run(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := properties.SubjectOf(s, r)
+	rapid.Check(t, func(rt *rapid.T) {
+		idx := rapid.SliceOfN(rapid.IntRange(0, len(r.Trace)-1), 50, 400).Draw(rt, "lines")
+		trace := make([]sim.Record, len(idx))
+		for i, j := range idx {
+			trace[i] = r.Trace[j]
+			if len(trace[i].Fields) > 0 && rapid.Bool().Draw(rt, "corrupt") {
+				fields := append([]sim.Field(nil), trace[i].Fields...)
+				k := rapid.IntRange(0, len(fields)-1).Draw(rt, "field")
+				fields[k].Value = fmt.Sprint(rapid.Int64Range(-5, 2_000_000).Draw(rt, "value"))
+				trace[i].Fields = fields
+			}
+		}
+		properties.Check(trace, sub, properties.TraceProperties)
+	})
 }

@@ -100,6 +100,7 @@ func (c *checker) onPop(m *multi, i int, r sim.Record) {
 	x := m.get(r.Transfer)
 	key, _ := field(r, "key")
 	dropped, _ := field(r, "dropped")
+	dropped = max(dropped, 0)
 	now := r.At.Micros()
 	c.checkPopOrder(m, i, x, key, now)
 	x.indexed = false

@@ -450,5 +450,17 @@ func (s *traceSink) Trace(ev model.Event) {
 		x = int64(ev.Easy)
 	}
 	s.recs = append(s.recs, sim.Record{At: sim.Time((int64(ev.At) - s.clock.epochUs) * 1000),
-		Level: sim.LevelInternal, Thread: 1, Transfer: x, Kind: ev.Kind.String(), Fields: fields})
+		Level: levelOf(ev.Kind), Thread: 1, Transfer: x, Kind: ev.Kind.String(), Fields: fields})
+}
+
+// levelOf files an event as sim/scenario does: calls and returns are the
+// API, callbacks and messages go to the application, the rest is internal.
+func levelOf(k model.EventKind) sim.Level {
+	switch k {
+	case model.EvCall, model.EvReturn, model.EvWakeup:
+		return sim.LevelAPI
+	case model.EvTimerCB, model.EvSocketCB, model.EvMsg:
+		return sim.LevelCallback
+	}
+	return sim.LevelInternal
 }

@@ -271,8 +271,7 @@ func (m *multi) nothingDue(now int64) bool {
 // earliestPending is the earliest deadline a running transfer is due at
 // (now for a dirty one), with the transfer and the line that set it.
 func (m *multi) earliestPending(now int64) (at int64, x *xfer, line int, ok bool) {
-	if m.anyDirty() {
-		e, _ := m.dirtyQ.top(func(e heapEntry) bool { return e.x.countedDirty })
+	if e, ok := m.dirtyQ.top(func(e heapEntry) bool { return e.x.countedDirty }); ok {
 		return now, e.x, e.x.addLine, true
 	}
 	e, ok := m.pending.top(func(e heapEntry) bool { return e.x.alive && e.x.ver == e.seq })

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"pgregory.net/rapid"
-
 	"github.com/expirylab/expiry/model"
 	"github.com/expirylab/expiry/properties"
 	"github.com/expirylab/expiry/sim/scenario"
@@ -141,27 +139,31 @@ func TestDescribe(t *testing.T) {
 }
 
 // TestGenerators: the exported generators give valid scenarios and
-// scripts, and swarm testing varies what they use.
+// scripts that read back from their text, and swarm testing varies what
+// they use (200 fixed seeds).
 func TestGenerators(t *testing.T) {
 	kinds := map[string]bool{}
-	rapid.Check(t, func(rt *rapid.T) {
-		s := properties.Scenarios(properties.Options{}).Draw(rt, "scenario")
+	scenarios := properties.Scenarios(properties.Options{})
+	scripts := properties.Scripts(model.Curl788(), properties.AllFeatures)
+	for seed := range 200 {
+		s := scenarios.Example(seed)
 		if err := s.Validate(); err != nil {
-			rt.Fatalf("%v\n%s", err, properties.Describe(s))
+			t.Fatalf("seed %d: %v\n%s", seed, err, properties.Describe(s))
 		}
 		for _, tr := range s.Transfers {
 			kinds[map[bool]string{true: "script", false: "http"}[tr.Script != nil]] = true
 		}
 		kinds["driver:"+s.Driver.String()] = true
-		sc := properties.Scripts(model.Curl788(), properties.AllFeatures).Draw(rt, "script")
+		kinds["profile:"+s.Profile.Name] = true
+		sc := scripts.Example(seed)
 		if err := sc.Validate(model.Curl788()); err != nil {
-			rt.Fatal(err)
+			t.Fatal(err)
 		}
 		if back, err := model.ParseScript(sc.String()); err != nil || back.String() != sc.String() {
-			rt.Fatalf("script does not round-trip: %v\n%s", err, sc)
+			t.Fatalf("seed %d: the script does not read back: %v\n%s", seed, err, sc)
 		}
-	})
-	if len(kinds) < 6 {
-		t.Errorf("generated only %v", kinds)
+	}
+	if len(kinds) != 8 {
+		t.Errorf("200 scenarios use only %v", kinds)
 	}
 }
