@@ -49,10 +49,10 @@ func (mt *modelTracer) Trace(ev model.Event) {
 	})
 }
 
-// isTimeField reports whether a model event field is an absolute time
-// (a deadline or an index key), which the trace shows as virtual µs like
-// the line's own timestamp.
-func isTimeField(key string) bool { return key == "at" || key == "key" }
+// isTimeField reports whether a model event field is an absolute time (a
+// deadline, an index key, the start of a slow stretch), which the trace
+// shows as virtual µs like the line's own timestamp.
+func isTimeField(key string) bool { return key == "at" || key == "key" || key == "since" }
 
 func fieldValue(f model.Field) string {
 	if f.Text != "" {
