@@ -97,7 +97,18 @@ func (c *checker) record(i int) {
 		c.flag(NoBusyLoop, i, r.Thread, 0, "the engine stopped a livelock: %s", text(r, "detail"))
 		return
 	}
+	if r.Kind == "busy" && r.Thread != sim.NoThread && !isModel(r) {
+		if m := c.multis[r.Thread]; m != nil {
+			c.onKernelBusy(m, r)
+		}
+		return
+	}
 	if !isModel(r) {
+		return
+	}
+	if (r.Kind == "call" || r.Kind == "return") && text(r, "fn") == "easy_stop" {
+		// The stop proposal's call is not a multi API call: a stopper
+		// thread makes it, or a callback inside the multi's own call.
 		return
 	}
 	m := c.multiOf(r)
@@ -240,6 +251,20 @@ func (c *checker) onBusy(m *multi, i int, r sim.Record) {
 	m.claim(r.At, time.Duration(us)*time.Microsecond)
 }
 
+// onKernelBusy counts a stretch the kernel keeps the thread busy (a
+// held share lock, SPEC §6) as processing, unless it is the model's own
+// claim at the same instant.
+func (c *checker) onKernelBusy(m *multi, r sim.Record) {
+	d, err := time.ParseDuration(text(r, "dur"))
+	if err != nil || d <= 0 {
+		return
+	}
+	if n := len(m.busy); n > 0 && m.busy[n-1].at == r.At && m.busy[n-1].d == d {
+		return
+	}
+	m.claim(r.At, d)
+}
+
 func (c *checker) onState(m *multi, i int, r sim.Record) {
 	x := m.get(r.Transfer)
 	x.state = text(r, "to")
@@ -255,6 +280,7 @@ func (c *checker) onState(m *multi, i int, r sim.Record) {
 
 // finish runs the end-of-trace checks.
 func (c *checker) finish() {
+	c.checkStops()
 	for _, t := range c.order {
 		m := c.multis[t]
 		m.each(func(x *xfer) { c.checkUnfinished(m, x) })

@@ -49,7 +49,36 @@ func Describe(s scenario.Scenario) string {
 			}
 		}
 	}
+	for _, st := range s.Stops {
+		fmt.Fprintf(&b, "stop transfer %d: %v", st.Transfer, st.Mechanism)
+		if st.Variant != "" {
+			fmt.Fprintf(&b, " variant=%s", st.Variant)
+		}
+		if st.Handle != scenario.HandleStoppable {
+			fmt.Fprintf(&b, " handle=%v", st.Handle)
+		}
+		if st.At != nil {
+			fmt.Fprintf(&b, " at=%v", st.At)
+		}
+		if st.OnState != "" {
+			fmt.Fprintf(&b, " after-entering=%s", st.OnState)
+		}
+		if st.FromCallback {
+			b.WriteString(" from-callback")
+		}
+		b.WriteByte('\n')
+	}
+	if h := s.Hold; h != nil {
+		fmt.Fprintf(&b, "hold share lock: after-entering=%s +%v for %v\n", orState(h.OnState), h.After, h.For)
+	}
 	return b.String()
+}
+
+func orState(s string) string {
+	if s == "" {
+		return "PERFORMING"
+	}
+	return s
 }
 
 func describeNetwork(b *strings.Builder, n scenario.Network) {

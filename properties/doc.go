@@ -23,6 +23,8 @@
 // TestIndex (any implementation of the small Index interface), TestLists
 // (timer lists of a bare Multi against a dumb oracle), TestScenarios
 // (random scenarios through sim/scenario, judged by the checkers),
+// TestStops (random scenarios with stop requests: mechanisms, variants,
+// timings, handle setups, stops from a callback, a held share lock),
 // TestDeterminism and TestMetamorphic take a *testing.T and Options
 // (profiles, drivers, properties, features, budget). Scenarios and Scripts
 // are their generators; each generated scenario switches a random subset
@@ -43,7 +45,29 @@
 // generator, and not a model of curl: its rules are SPEC §8's, each
 // profile's allowances are written out in Spec with their reasons, and
 // TestLists' oracle restates SPEC §2–§5 with slices and scans rather than
-// following the model's code. The stop properties (SPEC §8, 8 and 9) are
-// not here yet: they wait for the stop API of model and sim/scenario;
-// Property numbers follow SPEC, so they slot in as 8 and 9.
+// following the model's code.
+//
+// # Stop properties
+//
+// P8 (StopLatency) and P9 (StopOutcome) read the stopper's stop.request
+// record, the model's stop events and the transfer's end (its DONE
+// message, or its removal). P8's bound is stated per mechanism and
+// variant, counted from the request (or from the stopper's grant of the
+// share mutex, when the performing thread held it) and past every busy
+// stretch of the performing thread in progress (a long callback, a
+// synchronous lookup, a held lock: the kernel's busy records and the
+// model's claimed busy time): easy-stop (wake-poll, easy and multi-poll
+// drivers) and wakeup end the transfer within one wake-up (Subject.StopWake,
+// 1 ms under the default host model) after the performing thread can next
+// look; xferinfo ends it at its next progress callback, and easy-stop
+// where nobody watches the wakeup pair (no-wake, socket drivers) at its
+// next run, which a poll driver brings within the poll cap + 5 ms; a
+// latched stop ends the next perform at its first run; timeout's bound is
+// TIMEOUT_MS, which P5 holds. P9: one outcome per perform; STOPPED only
+// for an accepted easy-stop of that perform (never for a not-stoppable or
+// no-lock-function handle, a rejected request, or another perform, except
+// a latch's next one); 42 only after an xferinfo stop; an accepted stop
+// gives STOPPED unless completion came first (the model's stop
+// what=dropped), xferinfo aborted first or the handle was removed; never
+// lost when the run ends idle. The rules in full are in stop.go.
 package properties

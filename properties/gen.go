@@ -37,16 +37,21 @@ const (
 	FeatOnDone                             // scripts set timers in their done-processing
 	FeatRaces                              // the kernel permutes simultaneous events
 	FeatPhase                              // the clock starts at a sub-second phase
+	FeatStops                              // stop requests on HTTP transfers (and a share-lock hold)
 	numFeatures        = iota
 )
 
 // AllFeatures allows everything.
 const AllFeatures Feature = 1<<numFeatures - 1
 
+// DefaultFeatures are what a suite draws from when Options.Features is 0:
+// everything but FeatStops, which TestStops adds.
+const DefaultFeatures = AllFeatures &^ FeatStops
+
 var featureNames = [numFeatures]string{
 	"scripts", "http", "stagger", "timeout", "connect-timeout", "low-speed", "rate-limit",
 	"eyeballs", "sync-dns", "dns-delay", "dns-fail", "faults", "latency", "pending", "busy",
-	"on-done", "races", "phase",
+	"on-done", "races", "phase", "stops",
 }
 
 // String lists the features, comma separated.
@@ -156,7 +161,62 @@ func genScenario(t *rapid.T, o Options) scenario.Scenario {
 	if w.has(FeatPending) && w.has(FeatHTTP) {
 		s.MaxConnections = rapid.IntRange(0, n).Draw(t, "max-connections")
 	}
+	if w.has(FeatStops) {
+		genStops(t, &s)
+	}
 	return s
+}
+
+// Stop requests the stop generator draws from.
+var (
+	stopStates  = []string{"", "RESOLVING", "CONNECTING", "PERFORMING"}
+	stopHandles = []scenario.Handle{scenario.HandleStoppable, scenario.HandleStoppable, scenario.HandleNotStoppable, scenario.HandleNoLockFunction}
+)
+
+// genStops draws stop requests on the scenario's HTTP transfers: per
+// stopped transfer one mechanism (wakeup only with the multi-poll driver,
+// whose multi_poll loop multi_wakeup wakes), variant and handle setup,
+// and one to three requests (repeats) at random delays, from the run's
+// start or a state's entry, by a stopper thread or from inside the
+// transfer's progress callback. With the easy driver, the performing
+// thread may hold the share lock for a while (Scenario.Hold).
+func genStops(t *rapid.T, s *scenario.Scenario) {
+	mechs := []scenario.Mechanism{scenario.MechEasyStop, scenario.MechEasyStop, scenario.MechXferinfo, scenario.MechTimeout}
+	if s.Driver == scenario.DriverMultiPoll {
+		mechs = append(mechs, scenario.MechWakeup)
+	}
+	for i, tr := range s.Transfers {
+		if tr.Options == nil || !rapid.Bool().Draw(t, "stop?") {
+			continue
+		}
+		m := rapid.SampledFrom(mechs).Draw(t, "mechanism")
+		variant := rapid.SampledFrom(model.StopPresets()).Draw(t, "variant")
+		h := rapid.SampledFrom(stopHandles).Draw(t, "handle")
+		n := rapid.IntRange(1, 3).Draw(t, "requests")
+		if m == scenario.MechWakeup {
+			// The multi-poll driver reads only the first wakeup stopper's
+			// flag of a transfer (removeFlagged): repeats are not drawn.
+			n = 1
+		}
+		for range n {
+			s.Stops = append(s.Stops, scenario.Stop{Transfer: i + 1, Mechanism: m, Variant: variant, Handle: h,
+				At:      sim.Const{D: drawDur(t, "stop-at", 0, 2*time.Second)},
+				OnState: rapid.SampledFrom(stopStates).Draw(t, "stop-state"),
+				// The scenario's stop from a callback sets the wakeup
+				// mechanism's flag without calling multi_wakeup: not drawn.
+				FromCallback: m != scenario.MechWakeup && rapid.Bool().Draw(t, "from-callback")})
+		}
+	}
+	if len(s.Stops) > 0 {
+		// A stop of a transfer parked in PENDING is never noticed (the
+		// model checks at the top of a run, and a parked transfer does
+		// not run): a known gap, reported, not drawn.
+		s.MaxConnections = 0
+	}
+	if s.Driver == scenario.DriverEasy && len(s.Stops) > 0 && rapid.Bool().Draw(t, "hold?") {
+		s.Hold = &scenario.Hold{OnState: rapid.SampledFrom(stopStates).Draw(t, "hold-state"),
+			After: drawDur(t, "hold-after", 0, 500*time.Millisecond), For: drawDur(t, "hold-for", time.Millisecond, time.Second)}
+	}
 }
 
 // drawPhase favours the phases where curl's split-field arithmetic bites:

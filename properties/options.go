@@ -20,7 +20,8 @@ type Options struct {
 	// Properties are the properties judged; 0 means TraceProperties.
 	Properties Set
 	// Features are what generated scenarios may use (swarm testing turns
-	// a random subset off per check); 0 means AllFeatures.
+	// a random subset off per check); 0 means DefaultFeatures (TestStops
+	// adds FeatStops).
 	Features Feature
 	// MaxTransfers bounds the transfers of a scenario; 0 means 4.
 	MaxTransfers int
@@ -60,7 +61,7 @@ func (o Options) properties() Set {
 
 func (o Options) features() Feature {
 	if o.Features == 0 {
-		return AllFeatures
+		return DefaultFeatures
 	}
 	return o.Features
 }

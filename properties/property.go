@@ -5,8 +5,7 @@ import (
 	"strings"
 )
 
-// Property is one property of SPEC §8; its number is SPEC's. Numbers 8
-// and 9 (stop latency and stop outcome) are reserved for the stop API.
+// Property is one property of SPEC §8; its number is SPEC's.
 type Property uint8
 
 // The properties this package checks.
@@ -36,6 +35,18 @@ const (
 	// MinimalCallbacks (7): no timer callback re-announces the deadline
 	// last announced, except where the profile says so.
 	MinimalCallbacks Property = 7
+	// StopLatency (8): a stop ends its transfer within the bound stated
+	// per mechanism and variant (see stop.go): one wake-up after the
+	// performing thread can next look for easy-stop and wakeup, the
+	// transfer's next drive for xferinfo (and easy-stop where no one
+	// watches the wakeup pair), TIMEOUT_MS for timeout.
+	StopLatency Property = 8
+	// StopOutcome (9): every stop gets exactly one outcome for its
+	// transfer: STOPPED, the real result when completion came first, 42
+	// for xferinfo, a removal for wakeup; never lost; not-stoppable
+	// handles unaffected; repeated stops harmless; no stop reaches a
+	// perform it was not for.
+	StopOutcome Property = 9
 	// Determinism (10): the same scenario and seed give the same trace,
 	// byte for byte.
 	Determinism Property = 10
@@ -50,6 +61,8 @@ var propertyNames = [maxProperty + 1]string{
 	NoMissedDeadline:  "no-missed-deadline",
 	NoBusyLoop:        "no-busy-loop",
 	MinimalCallbacks:  "minimal-callbacks",
+	StopLatency:       "stop-latency",
+	StopOutcome:       "stop-outcome",
 	Determinism:       "determinism",
 }
 
@@ -84,7 +97,7 @@ type Set uint32
 
 // TraceProperties are the properties Check judges on one trace.
 const TraceProperties Set = 1<<SingleTimeout | 1<<IDOverride | 1<<FIFOTies | 1<<NoPrematureExpiry |
-	1<<NoMissedDeadline | 1<<NoBusyLoop | 1<<MinimalCallbacks
+	1<<NoMissedDeadline | 1<<NoBusyLoop | 1<<MinimalCallbacks | 1<<StopLatency | 1<<StopOutcome
 
 // AllProperties is every property of this package, Determinism included
 // (it compares two traces).

@@ -27,6 +27,41 @@ type Subject struct {
 	// sim.MaxTime when it ended with nothing left to happen, so that a
 	// transfer still waiting then would wait for ever.
 	Until sim.Time
+	// Stops are the scenario's stop requests as set up (P8, P9); a trace
+	// whose requests have no entry here is judged on what it shows, with
+	// the proposal variant.
+	Stops []StopSetup
+	// PollCap is the poll cap of an application that loops on poll and
+	// perform (the easy and multi-poll drivers): the longest its thread
+	// sleeps while idle, so the longest a transfer waits for its next
+	// drive. 0 for the socket drivers (the transfer's timers drive it).
+	PollCap time.Duration
+	// WatchesWakeup says the application's poll watches the multi's
+	// wakeup pair (easy and multi-poll drivers), so that easy-stop and
+	// multi_wakeup reach it within one wake-up.
+	WatchesWakeup bool
+	// StopWake is one wake-up of the performing thread, the slack of
+	// P8's wake-up bounds; 0 means 1 ms (the default host model wakes a
+	// thread within 50 µs).
+	StopWake time.Duration
+}
+
+// StopSetup is one stop request of a scenario.
+type StopSetup struct {
+	Transfer  int    // the transfer's ID
+	Mechanism string // easy-stop, xferinfo, wakeup or timeout
+	Variant   model.StopVariant
+	// Handle is the easy-stop handle's setup: stoppable (or ""),
+	// not-stoppable or no-lock-function.
+	Handle       string
+	FromCallback bool
+}
+
+func (s Subject) stopWake() time.Duration {
+	if s.StopWake > 0 {
+		return s.StopWake
+	}
+	return time.Millisecond
 }
 
 // Limits are what bounds one transfer in time. Zero values are unset.
@@ -87,6 +122,19 @@ func SubjectOf(s scenario.Scenario, r scenario.Result) Subject {
 	for _, t := range s.Transfers {
 		sub.Transfers = append(sub.Transfers, limitsOf(s, t))
 	}
+	if s.Driver == scenario.DriverEasy || s.Driver == scenario.DriverMultiPoll {
+		sub.WatchesWakeup = true
+		sub.PollCap = time.Duration(s.Profile.EasyPollCapMs) * time.Millisecond
+		if s.PollCap > 0 {
+			sub.PollCap = max(time.Millisecond, s.PollCap.Truncate(time.Millisecond))
+		}
+	}
+	sub.StopWake = stopWake(s)
+	for _, st := range s.Stops {
+		v, _ := model.ParseStopVariant(st.Variant) // validated by scenario.Run
+		sub.Stops = append(sub.Stops, StopSetup{Transfer: st.Transfer, Mechanism: st.Mechanism.String(),
+			Variant: v, Handle: st.Handle.String(), FromCallback: st.FromCallback})
+	}
 	return sub
 }
 
@@ -136,6 +184,20 @@ func grace(s scenario.Scenario, limitMs int64) time.Duration {
 		wait = min(wait, max(s.PollCap, time.Duration(s.Profile.EasyPollCapMs)*time.Millisecond))
 	}
 	return g + slack(h, wait)
+}
+
+// stopWake is one wake-up of the scenario's host, at least 1 ms: a
+// constant wake-up latency twice over (the stopper's and the performing
+// thread's), 1 ms for an unknown distribution.
+func stopWake(s scenario.Scenario) time.Duration {
+	h := sim.DefaultHost()
+	if s.Host != nil {
+		h = *s.Host
+	}
+	if c, ok := h.WakeLatency.(sim.Const); ok {
+		return max(time.Millisecond, 2*c.D)
+	}
+	return time.Millisecond
 }
 
 // slack is the host's slack on a timed wait of d (SPEC §7).

@@ -28,6 +28,7 @@ const (
 	SuiteIndex                    // TestIndex
 	SuiteDeterminism              // TestDeterminism
 	SuiteMetamorphic              // TestMetamorphic
+	SuiteStops                    // TestStops
 	numSuites
 )
 
@@ -44,6 +45,7 @@ var suites = [numSuites]suiteDef{
 	SuiteIndex:       {"index", 5000, indexProp},
 	SuiteDeterminism: {"determinism", 500, determinismProp},
 	SuiteMetamorphic: {"metamorphic", 500, metamorphicProp},
+	SuiteStops:       {"stops", 1000, stopsProp},
 }
 
 // String is the suite's name.
@@ -59,6 +61,24 @@ func (s Suite) String() string {
 // scenario.Run and judges each trace with Check: SPEC §8's multi timer
 // semantics, end to end.
 func TestScenarios(t *testing.T, o Options) { run(t, SuiteScenarios, o) }
+
+// TestStops runs random scenarios with stop requests (FeatStops on top
+// of o's features: mechanisms, variants, timings, handle setups, stops
+// from a callback, a held share lock) and judges each trace with Check:
+// SPEC §8's stop latency (P8) and stop outcome (P9) with the rest.
+func TestStops(t *testing.T, o Options) { run(t, SuiteStops, o) }
+
+// stopsProp: a random scenario with stops, judged by Check.
+func stopsProp(o Options, sink *Failure) func(*rapid.T) {
+	o.Features = o.features() | FeatStops | FeatHTTP
+	return func(t *rapid.T) {
+		s := genScenario(t, o)
+		r := mustRun(t, s)
+		if vs := Check(r.Trace, SubjectOf(s, r), o.properties()); len(vs) > 0 {
+			fail(t, sink, Describe(s), r.Trace, vs)
+		}
+	}
+}
 
 // TestDeterminism runs each random scenario twice and checks the traces
 // are the same byte for byte (P10), that the trace's text form parses back
