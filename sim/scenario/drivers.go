@@ -277,15 +277,15 @@ func (a *multiPollApp) woken(r waitResult) {
 }
 
 // removeFlagged is the application's side of the wakeup mechanism: after
-// multi_poll returns, remove every transfer whose stop flag is set.
+// multi_poll returns, remove every transfer one of whose wakeup flags is
+// set.
 func (a *multiPollApp) removeFlagged() {
 	for _, e := range a.easies {
-		sp := a.w.stopperOf(e.ID(), MechWakeup)
-		if sp == nil || !sp.flag || a.w.outcomes[e.ID()-1].Done {
+		sp := a.w.flaggedWakeup(e.ID())
+		if sp == nil || a.w.outcomes[e.ID()-1].Done {
 			continue
 		}
-		now := a.c.at()
-		a.w.noticed(sp, now)
+		a.w.noticed(sp, a.c.at())
 		must("remove_handle", a.m.Remove(e))
 		a.w.removed(e.ID(), a.c.at())
 		a.done++

@@ -285,6 +285,17 @@ func (w *world) stopperOf(id int, m Mechanism) *stopper {
 	return nil
 }
 
+// flaggedWakeup returns a wakeup stopper of transfer id whose flag is set
+// (the first in scenario order), or nil.
+func (w *world) flaggedWakeup(id int) *stopper {
+	for _, sp := range w.stops {
+		if sp.spec.Transfer == id && sp.spec.Mechanism == MechWakeup && sp.flag {
+			return sp
+		}
+	}
+	return nil
+}
+
 // noticed records that the performing side saw transfer id's stop.
 func (w *world) noticed(sp *stopper, now sim.Time) {
 	if sp != nil && sp.requested && !sp.rec.HasNoticed {
@@ -317,8 +328,11 @@ func (w *world) xferinfoFor(id int) model.XferinfoFunc {
 			if sp.armed && !sp.requested && sp.due <= now {
 				w.request(sp, now, a.t)
 				sp.flag = true
-				if sp.spec.Mechanism == MechEasyStop {
+				switch sp.spec.Mechanism {
+				case MechEasyStop:
 					sp.rec.Code = model.EasyStop(w.handles[id-1].e).String()
+				case MechWakeup:
+					a.wakeup() // curl_multi_wakeup is allowed from a callback
 				}
 			}
 		}
