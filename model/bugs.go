@@ -55,6 +55,31 @@ const (
 	// Purge=Milli, Rounding=RoundTruncMin1. curl-7.88 predates the fix, so
 	// the switch changes no knob there.
 	Bug8MsTruncation Bug = 8
+	// Bug9TimeoutStarts: TIMEOUT was armed from the operation's start while
+	// the time-left check, during connect, counted the total limit from the
+	// connect start (STARTSINGLE): a transfer that waited in PENDING had its
+	// TIMEOUT timer fire while it still had time left, so the run did
+	// nothing and nothing re-armed it: a hang until some other event. The
+	// arming was fixed in 7.64.0 (curl issue #3501, commit 6f61933adf:
+	// timers set at STARTSINGLE time), the connect-phase check in 7.76.0
+	// (curl issue #6744, commit e8e7ef3612: both limits checked during
+	// connect). ArmLimitsEachConnect=true (the connect clock restarts at
+	// each CONNECT), ArmLimitsAtOpStart=true, TotalFromConnectStart=true,
+	// and, on a profile without TopCheckConnect, 7.63's top check that
+	// counts the connect phase: TopCheckConnectWithConn=true.
+	Bug9TimeoutStarts Bug = 9
+	// Bug10PendingTwice: curl_multi_perform's purge moved a timed-out
+	// PENDING transfer back to CONNECT, arming EXPIRE_RUN_NOW (which put
+	// its node back in the splay tree), before add_next_timeout re-inserted
+	// the same node at its next deadline: a double insert, or, with no
+	// deadline left, a node the transfer no longer knows about. Fixed in
+	// 8.16.0 (curl PR #18005, commit 0122cc17f1, then issue #18201, commit
+	// 019991c25e: add_next_timeout first). PurgeWakesFirst=true, and the
+	// RUN_NOW timer that 8.15 still had instead of the dirty flag:
+	// RunNow=RunNowTimer with the RUN_NOW ID. Package splay refuses a
+	// double insert; the model's index keeps the stale occurrence as a
+	// ghost that pops like a node (index.go).
+	Bug10PendingTwice Bug = 10
 	// Bug11ClearLeavesNode: clearing a transfer's last timer (or its head)
 	// with Curl_expire_done left the node at the old key in the index:
 	// spurious wake-ups. Fixed in 8.22.0 (curl PR #22473, commits
@@ -75,14 +100,21 @@ type bugInfo struct {
 }
 
 var bugs = [numBugs]bugInfo{
-	Bug1RemoveAddSameMs:  {true, func(p *Profile) { p.AddForgetsLast, p.CallOnEmpty = false, false }},
-	Bug2ZeroUnderMs:      {true, func(p *Profile) { p.Rounding = RoundTrunc }},
-	Bug3PurgeAfterRun:    {true, func(p *Profile) { p.PurgeAt = PurgeAtEnd }},
-	Bug4NoReinsert:       {true, func(p *Profile) { p.ReinsertAfterPop = false }},
-	Bug5ClearBeforeDone:  {true, func(p *Profile) { p.ClearAfterDone = false }},
-	Bug6ZeroClearsAll:    {true, func(p *Profile) { p.ZeroClearsAll = true }},
-	Bug7NoReannounce:     {true, func(p *Profile) { p.ActionForgetsLast = false }},
-	Bug8MsTruncation:     {true, func(p *Profile) { p.Purge, p.Rounding = Milli, RoundTruncMin1 }},
+	Bug1RemoveAddSameMs: {true, func(p *Profile) { p.AddForgetsLast, p.CallOnEmpty = false, false }},
+	Bug2ZeroUnderMs:     {true, func(p *Profile) { p.Rounding = RoundTrunc }},
+	Bug3PurgeAfterRun:   {true, func(p *Profile) { p.PurgeAt = PurgeAtEnd }},
+	Bug4NoReinsert:      {true, func(p *Profile) { p.ReinsertAfterPop = false }},
+	Bug5ClearBeforeDone: {true, func(p *Profile) { p.ClearAfterDone = false }},
+	Bug6ZeroClearsAll:   {true, func(p *Profile) { p.ZeroClearsAll = true }},
+	Bug7NoReannounce:    {true, func(p *Profile) { p.ActionForgetsLast = false }},
+	Bug8MsTruncation:    {true, func(p *Profile) { p.Purge, p.Rounding = Milli, RoundTruncMin1 }},
+	Bug9TimeoutStarts: {true, func(p *Profile) {
+		p.Transfer.ArmLimitsEachConnect, p.Transfer.ArmLimitsAtOpStart = true, true
+		p.Transfer.TotalFromConnectStart, p.Transfer.TopCheckConnectWithConn = true, true
+	}},
+	Bug10PendingTwice: {true, func(p *Profile) {
+		p.PurgeWakesFirst, p.RunNow, p.Timers = true, RunNowTimer, p.Timers|TimersOf(TimerRunNow)
+	}},
 	Bug11ClearLeavesNode: {true, func(p *Profile) { p.ClearFixesIndex = false }},
 	Bug12GetBestLargest:  {true, func(p *Profile) { p.Best = BestLargestLIFO }},
 }

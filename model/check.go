@@ -35,10 +35,10 @@ func (m *Multi) Check() error {
 		}
 	}
 	switch {
-	case indexed > m.index.len():
-		return fmt.Errorf("model: %d transfers think they are indexed, the index holds %d", indexed, m.index.len())
-	case indexed < m.index.len() && m.prof.ClearAfterDone:
-		return fmt.Errorf("model: index holds %d nodes, only %d belong to added transfers", m.index.len(), indexed)
+	case indexed > m.index.tree.Len():
+		return fmt.Errorf("model: %d transfers think they are indexed, the index holds %d", indexed, m.index.tree.Len())
+	case indexed < m.index.tree.Len() && m.prof.ClearAfterDone:
+		return fmt.Errorf("model: index holds %d nodes, only %d belong to added transfers", m.index.tree.Len(), indexed)
 	case alive != m.alive:
 		return fmt.Errorf("model: %d running transfers, count says %d", alive, m.alive)
 	case dirty != m.ndirty:

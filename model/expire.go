@@ -84,29 +84,54 @@ func (m *Multi) clearAll(e *Easy) {
 
 // pop is add_next_timeout for a node that just left the index at now:
 // every entry that is past goes, and the node returns at the next deadline.
+// With bug 10 the node may be back in the index already (the transfer
+// armed a timer between the pop and this): it is inserted a second time,
+// or, with nothing left to re-insert, stays where it is unknown to the
+// transfer.
 func (m *Multi) pop(e *Easy, now Micros) {
+	stillIn := m.index.contains(e)
 	e.indexed = nil
-	key := Micros(e.node.Key())
+	key := m.index.popped
 	dropped := e.timers.dropDue(now, m.prof.Purge)
 	if m.tracing() {
 		m.event(e.id, EvPop).num("key", int64(key)).num("dropped", int64(dropped)).emit()
 	}
 	if !e.timers.empty() && m.prof.ReinsertAfterPop {
 		m.indexInsert(e, e.timers.headAt())
+	} else if stillIn {
+		m.index.orphan(e)
+		if m.tracing() {
+			m.event(e.id, EvIndex).text("op", "orphan").num("key", e.node.Key()).emit()
+		}
 	}
 }
 
 func (m *Multi) indexInsert(e *Easy, key Micros) {
+	twice := m.index.contains(e) // bug 10 only
 	m.index.insert(e, key)
 	e.indexed = m
 	if m.tracing() {
-		m.event(e.id, EvIndex).text("op", "insert").num("key", int64(key)).emit()
+		ev := m.event(e.id, EvIndex).text("op", "insert").num("key", int64(key))
+		if twice {
+			ev = ev.flag("twice", true)
+		}
+		ev.emit()
 	}
 }
 
 func (m *Multi) indexRemove(e *Easy) {
 	if !m.index.remove(e) {
-		panic("model: index lost a node it was told it holds")
+		if !m.prof.PurgeWakesFirst {
+			panic("model: index lost a node it was told it holds")
+		}
+		// Bug 10: the transfer still believes in a node getBest took out
+		// (curl's expiretime is left set until add_next_timeout); curl logs
+		// the failed splay remove and goes on.
+		e.indexed = nil
+		if m.tracing() {
+			m.event(e.id, EvIndex).text("op", "remove-missing").num("key", e.node.Key()).emit()
+		}
+		return
 	}
 	e.indexed = nil
 	if m.tracing() {

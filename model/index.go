@@ -1,6 +1,10 @@
 package model
 
-import "github.com/expirylab/expiry/splay"
+import (
+	"slices"
+
+	"github.com/expirylab/expiry/splay"
+)
 
 // index is the multi's splay tree of transfers keyed by their earliest
 // deadline, plus the order in which due nodes come out. BestSmallestFIFO is
@@ -11,11 +15,28 @@ type index struct {
 	order   BestOrder
 	scratch []*Easy    // reused by the bug-12 path
 	heap    *heapOrder // IndexHeap: decides min and getBest
+	// ghosts are bug 10's stale occurrences: a node inserted while it was
+	// already in curl's tree stays linked at its old place too. Package
+	// splay refuses a double insert, so the model keeps the old place
+	// here, in insertion order; a ghost comes out of getBest like a node
+	// (a stale pop) and counts for the minimum.
+	ghosts []ghost
+	popped Micros // the key of the last node or ghost getBest released
 }
 
-func (x *index) len() int { return x.tree.Len() }
+type ghost struct {
+	e   *Easy
+	key Micros
+}
 
+func (x *index) len() int { return x.tree.Len() + len(x.ghosts) }
+
+// insert puts e's node in at key. A node already in (bug 10 only) moves
+// to key and leaves a ghost at its old key.
 func (x *index) insert(e *Easy, key Micros) {
+	if x.tree.Contains(&e.node) {
+		x.orphan(e)
+	}
 	x.tree.Insert(&e.node, int64(key))
 	if x.heap != nil {
 		x.heap.push(e)
@@ -32,23 +53,69 @@ func (x *index) remove(e *Easy) bool {
 
 func (x *index) contains(e *Easy) bool { return x.tree.Contains(&e.node) }
 
-// min is the node GetBest would release first in FIFO order, or nil.
-func (x *index) min() *Easy {
-	if x.heap != nil {
-		return x.heap.min()
-	}
-	if n := x.tree.Min(); n != nil {
-		return n.Value
-	}
-	return nil
+// orphan turns e's node into a ghost at its key: it stays in the index,
+// but the transfer no longer knows it is there (bug 10).
+func (x *index) orphan(e *Easy) {
+	key := Micros(e.node.Key())
+	x.remove(e)
+	x.ghosts = append(x.ghosts, ghost{e, key})
 }
 
-// getBest removes and returns one node whose key is at most t, or nil.
-func (x *index) getBest(t Micros) *Easy {
-	if x.order == BestSmallestFIFO {
-		return x.getSmallest(t)
+// dropGhosts forgets e's ghosts (remove_handle: curl would keep a
+// dangling pointer, which the model does not follow).
+func (x *index) dropGhosts(e *Easy) {
+	x.ghosts = slices.DeleteFunc(x.ghosts, func(g ghost) bool { return g.e == e })
+}
+
+// firstGhost is the index of the oldest ghost with the smallest key, or -1.
+func (x *index) firstGhost() int {
+	best := -1
+	for i, g := range x.ghosts {
+		if best < 0 || g.key < x.ghosts[best].key {
+			best = i
+		}
 	}
-	return x.getLargestNewest(t)
+	return best
+}
+
+// min is the node GetBest would release first in FIFO order, or nil, and
+// its key.
+func (x *index) min() (*Easy, Micros) {
+	var e *Easy
+	if x.heap != nil {
+		e = x.heap.min()
+	} else if n := x.tree.Min(); n != nil {
+		e = n.Value
+	}
+	if g := x.firstGhost(); g >= 0 && (e == nil || x.ghosts[g].key <= Micros(e.node.Key())) {
+		return x.ghosts[g].e, x.ghosts[g].key
+	}
+	if e == nil {
+		return nil, 0
+	}
+	return e, Micros(e.node.Key())
+}
+
+// getBest removes and returns one node (or ghost, which comes first on a
+// tie: it is the older occurrence) whose key is at most t, or nil.
+func (x *index) getBest(t Micros) *Easy {
+	if g := x.firstGhost(); g >= 0 && x.ghosts[g].key <= t {
+		if e, key := x.min(); e == x.ghosts[g].e && key == x.ghosts[g].key {
+			x.ghosts = slices.Delete(x.ghosts, g, g+1)
+			x.popped = key
+			return e
+		}
+	}
+	var e *Easy
+	if x.order == BestSmallestFIFO {
+		e = x.getSmallest(t)
+	} else {
+		e = x.getLargestNewest(t)
+	}
+	if e != nil {
+		x.popped = Micros(e.node.Key())
+	}
+	return e
 }
 
 // getLargestNewest is the pre-7.54 getbest: of the nodes due at t, the one

@@ -309,6 +309,7 @@ func (m *Multi) doneProcessing(e *Easy, premature bool) {
 
 func (m *Multi) detach(e *Easy) {
 	m.setDirty(e, false)
+	m.index.dropGhosts(e)
 	if e.prev != nil {
 		e.prev.next = e.next
 	} else {
@@ -347,11 +348,10 @@ func (m *Multi) exposed() (int64, Micros) {
 	if m.dead || m.ndirty > 0 {
 		return 0, now
 	}
-	e := m.index.min()
+	e, key := m.index.min()
 	if e == nil {
 		return -1, 0
 	}
-	key := Micros(e.node.Key())
 	return min(m.prof.Rounding.exposed(key, now), maxTimeoutMs), key
 }
 

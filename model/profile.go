@@ -57,6 +57,12 @@ type Profile struct {
 	Best BestOrder
 	// ZeroClearsAll makes Expire(id, 0) clear every timer (bug 6).
 	ZeroClearsAll bool
+	// PurgeWakesFirst makes Perform's purge move a timed-out PENDING
+	// transfer back to CONNECT, which arms its run-now, before the popped
+	// node goes back in at its next deadline (add_next_timeout): the node
+	// is then inserted twice, and a node curl no longer knows about stays
+	// in the tree. Before 8.16.0 (bug 10).
+	PurgeWakesFirst bool
 	// Timers is the set of timer IDs the version has.
 	Timers TimerSet
 	// EasyPollCapMs caps easy_perform's poll (SPEC §4), for the transfer
@@ -128,6 +134,20 @@ type TransferKnobs struct {
 	// RecvLoops is how many reads one PERFORMING run makes before asking to
 	// run again with data still waiting (7.88: 101, 8.x: 11).
 	RecvLoops int
+	// ArmLimitsAtOpStart arms TIMEOUT and CONNECTTIMEOUT once, when the
+	// operation starts (INIT), while the connect clock still restarts at
+	// every entry to CONNECT: before 7.64.0 (curl #3501) Curl_pretransfer
+	// armed them. Only meaningful with ArmLimitsEachConnect. Bug 9.
+	ArmLimitsAtOpStart bool
+	// TotalFromConnectStart counts the total limit from the connect start
+	// (STARTSINGLE), not the operation's start, while connecting: before
+	// 7.76.0 (curl #6744) Curl_timeleft used one start for both limits, so
+	// the time spent in PENDING was forgotten. Bug 9.
+	TotalFromConnectStart bool
+	// TopCheckConnectWithConn makes the top check count the connect limit
+	// before DO, still only with a connection (7.63's multi_runsingle);
+	// without TopCheckConnect, 7.88 counts only the total limit. Bug 9.
+	TopCheckConnectWithConn bool
 }
 
 // Curl788 is Debian 12's libcurl 7.88.1, as its lib/multi.c and
@@ -263,6 +283,7 @@ func (p Profile) String() string {
 		{"clear-after-done", strconv.FormatBool(p.ClearAfterDone)},
 		{"purge-at", p.PurgeAt.String()}, {"best", p.Best.String()},
 		{"zero-clears-all", strconv.FormatBool(p.ZeroClearsAll)},
+		{"purge-wakes-first", strconv.FormatBool(p.PurgeWakesFirst)},
 		{"timers", p.Timers.String()},
 		{"easy-poll-cap-ms", strconv.FormatInt(p.EasyPollCapMs, 10)},
 		{"happy-eyeballs-ms", strconv.FormatInt(p.HappyEyeballsMs, 10)},
@@ -456,5 +477,8 @@ func (t TransferKnobs) knobs() []struct{ k, v string } {
 		{"rate-caps-read", b(t.RateCapsRead)},
 		{"fresh-now-in-perform", b(t.FreshNowInPerform)},
 		{"recv-loops", strconv.Itoa(t.RecvLoops)},
+		{"arm-limits-at-op-start", b(t.ArmLimitsAtOpStart)},
+		{"total-from-connect-start", b(t.TotalFromConnectStart)},
+		{"top-check-connect-with-conn", b(t.TopCheckConnectWithConn)},
 	}
 }

@@ -73,7 +73,7 @@ func TestBugSwitches(t *testing.T) {
 			t.Errorf("%v: a second bug was accepted", b)
 		}
 	}
-	for _, bad := range []string{"curl-9", "curl-8+bug9", "curl-8+bugx", "curl-8+bug0"} {
+	for _, bad := range []string{"curl-9", "curl-8+bug99", "curl-8+bugx", "curl-8+bug0"} {
 		if _, err := ByName(bad); err == nil || !strings.HasPrefix(err.Error(), "model: ") {
 			t.Errorf("ByName(%q) = %v", bad, err)
 		}

@@ -78,7 +78,7 @@ func (m *Multi) runDue(now Micros) (int, MCode) {
 func (m *Multi) popAndRun(now Micros) (int, MCode) {
 	ran := 0
 	for {
-		if e := m.index.min(); e != nil && e.pass == m.pass && m.prof.Best == BestSmallestFIFO {
+		if e, _ := m.index.min(); e != nil && e.pass == m.pass && m.prof.Best == BestSmallestFIFO {
 			return ran, MOK
 		}
 		e := m.index.getBest(now)
@@ -238,17 +238,28 @@ func (m *Multi) Perform() (int, MCode) {
 		threshold = m.now()
 	}
 	for e := m.index.getBest(threshold); e != nil; e = m.index.getBest(threshold) {
-		m.pop(e, threshold)
-		if !m.owns(e) || !e.alive() {
-			continue
+		if m.prof.PurgeWakesFirst {
+			m.purged(e, threshold) // bug 10: before add_next_timeout
 		}
-		if p, ok := e.beh.(Purger); ok {
-			p.Purged(e, threshold)
+		m.pop(e, threshold)
+		if !m.prof.PurgeWakesFirst {
+			m.purged(e, threshold)
 		}
 	}
 	code := m.updateTimer()
 	m.traceReturnRunning("perform", code)
 	return m.alive, code
+}
+
+// purged lets a popped transfer's behaviour act on the purge (8.x times
+// out a PENDING transfer there).
+func (m *Multi) purged(e *Easy, threshold Micros) {
+	if !m.owns(e) || !e.alive() {
+		return
+	}
+	if p, ok := e.beh.(Purger); ok {
+		p.Purged(e, threshold)
+	}
 }
 
 // InfoRead is curl_multi_info_read: the oldest DONE message and how many

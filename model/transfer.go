@@ -150,7 +150,11 @@ func (t *Transfer) limits() Limits {
 
 // timeLeft is Curl_timeleft at now.
 func (t *Transfer) timeLeft(now Micros, connecting bool) int64 {
-	return t.limits().TimeLeft(now, t.startOp, t.startOne, connecting)
+	startOp := t.startOp
+	if connecting && t.knobs().TotalFromConnectStart {
+		startOp = t.startOne // bug 9: one start for both limits
+	}
+	return t.limits().TimeLeft(now, startOp, t.startOne, connecting)
 }
 
 // expire arms a timer; a negative delay (time already up) is due at once,
@@ -218,11 +222,14 @@ func (t *Transfer) topCheck(it *iteration) bool {
 	if t.state < XferConnect || t.state >= XferCompleted {
 		return false
 	}
+	k := t.knobs()
 	connecting := false
-	if t.knobs().TopCheckConnect {
+	if k.TopCheckConnect {
 		connecting = t.state < XferDo
 	} else if !t.conn {
 		return false
+	} else {
+		connecting = k.TopCheckConnectWithConn && t.state < XferDo
 	}
 	return t.handleTimeout(it, connecting, "top")
 }
@@ -302,8 +309,12 @@ func (t *Transfer) stepInit(it *iteration) {
 	now := t.e.Now()
 	t.startOp, t.began = now, true
 	t.prog.begin(now)
-	if t.knobs().ArmLimitsEachConnect {
+	if k := t.knobs(); k.ArmLimitsEachConnect {
 		t.now = now
+		t.startOne = now // CONNECT restarts it before any check needs it
+		if k.ArmLimitsAtOpStart {
+			t.armLimits() // bug 9: Curl_pretransfer armed them before 7.64.0
+		}
 		t.to(XferConnect)
 		it.again = true
 		return
@@ -334,7 +345,9 @@ func (t *Transfer) stepConnect(it *iteration) {
 	if k.ArmLimitsEachConnect {
 		t.now = t.e.Now()
 		t.startOne = t.now
-		t.armLimits()
+		if !k.ArmLimitsAtOpStart {
+			t.armLimits()
+		}
 	}
 	if !t.limit.acquire() {
 		t.note("pending").Num("in-use", int64(t.limit.InUse())).Emit()
