@@ -190,6 +190,15 @@ func genStops(t *rapid.T, s *scenario.Scenario) {
 			continue
 		}
 		m := rapid.SampledFrom(mechs).Draw(t, "mechanism")
+		if (s.Driver == scenario.DriverSocketExact || s.Driver == scenario.DriverSocketPoll) && tr.Options.TimeoutMs == 0 {
+			// The proposal (like the xferinfo flag) gives an event-driven
+			// application no wake-up: a stop is noticed at the transfer's
+			// next run, and an idle transfer with no timer never runs
+			// again, so the stop is lost. A known gap of the proposal,
+			// reported; the generator gives such a transfer a TIMEOUT so
+			// that something drives it.
+			tr.Options.TimeoutMs = 3000
+		}
 		variant := rapid.SampledFrom(model.StopPresets()).Draw(t, "variant")
 		h := rapid.SampledFrom(stopHandles).Draw(t, "handle")
 		n := rapid.IntRange(1, 3).Draw(t, "requests")
