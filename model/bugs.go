@@ -91,7 +91,22 @@ const (
 	// Fixed in 7.54.0. Best=BestLargestLIFO (modelled in the index wrapper;
 	// package splay stays correct).
 	Bug12GetBestLargest Bug = 12
-	numBugs             Bug = 13
+	// Bug13PausedBusyLoop: a paused transfer that still had data to read
+	// was asked to run again at once after every run, though it could not
+	// read while paused: a busy loop until the application resumed it.
+	// curl 8.4 to 8.8 kept a paused transfer's read-again bits and
+	// multi_runsingle re-armed RUN_NOW for them; fixed in 8.9.0 (curl
+	// issue #13908, commit 3841569ec8: blocked transfers are skipped).
+	// Transfer.RerunBlocked=true.
+	Bug13PausedBusyLoop Bug = 13
+	// Bug14UnpauseNoTimer: curl_easy_pause's resume armed RUN_NOW but did
+	// not update the application's timer, so an event-driven application
+	// whose paused transfer had nothing on the wire (its last delivery was
+	// the one paused) was never told to run it: a stall. Fixed in 7.65.2
+	// (curl issue #3994, commit 680f141332: Curl_update_timer after the
+	// expire). UnpauseNoTimer=true.
+	Bug14UnpauseNoTimer Bug = 14
+	numBugs             Bug = 15
 )
 
 type bugInfo struct {
@@ -117,6 +132,8 @@ var bugs = [numBugs]bugInfo{
 	}},
 	Bug11ClearLeavesNode: {true, func(p *Profile) { p.ClearFixesIndex = false }},
 	Bug12GetBestLargest:  {true, func(p *Profile) { p.Best = BestLargestLIFO }},
+	Bug13PausedBusyLoop:  {true, func(p *Profile) { p.Transfer.RerunBlocked = true }},
+	Bug14UnpauseNoTimer:  {true, func(p *Profile) { p.UnpauseNoTimer = true }},
 }
 
 // Bugs lists the switchable bugs in number order.

@@ -52,7 +52,10 @@ func (t *Transfer) sendRequest() Result {
 // (still transferring) or the end checks (PARTIAL_FILE, a second progress
 // call).
 func (t *Transfer) sendrecv() Result {
-	if t.keepRcv {
+	if r := t.flushHeld(); r != OK {
+		return r
+	}
+	if t.keepRcv && !t.paused {
 		if r := t.receive(); r != OK {
 			return r
 		}
@@ -72,7 +75,7 @@ func (t *Transfer) sendrecv() Result {
 	if r := t.speedcheck(now); r != OK {
 		return r
 	}
-	if t.keepRcv || t.keepSnd {
+	if t.keepRcv || t.keepSnd || t.paused {
 		if left := t.timeLeft(now, false); left < 0 {
 			t.note("timeout").Text("check", "transfer").Num("left", left).Emit()
 			return OperationTimedout
@@ -118,6 +121,11 @@ func (t *Transfer) receive() Result {
 		}
 		if got == 0 || t.resp.downloadDone {
 			t.keepRcv = false
+			return OK
+		}
+		if t.paused {
+			// What is still on the socket is read after the resume.
+			t.selectAgain = t.socks.Ready(t.fd)&EvIn != 0
 			return OK
 		}
 	}
@@ -245,6 +253,9 @@ func (r *response) body(t *Transfer, p []byte) Result {
 // write runs the write callback and claims its time; a stop noticed after
 // it returned (after-callback-returns variant) ends the transfer.
 func (t *Transfer) write(p []byte) Result {
+	if t.pauseWrite(p) {
+		return OK
+	}
 	rc := len(p)
 	if f := t.opts.Write; f != nil {
 		m := t.e.multi

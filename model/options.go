@@ -99,6 +99,17 @@ type Options struct {
 	// nil is no time.
 	WriteDelay func(n int) time.Duration
 
+	// PauseAt makes the write callback return CURL_WRITEFUNC_PAUSE on the
+	// body write that brings the byte count to PauseAt or more (once per
+	// transfer): curl keeps that chunk, stops reading and watching the
+	// socket, skips the speed check and holds the transfer in PERFORMING
+	// until the application resumes it (Multi.Pause); 0 never pauses.
+	PauseAt int64
+	// ResumeAfter is the application's side of PauseAt: how long after the
+	// pause it calls curl_easy_pause(CURLPAUSE_CONT). The model does not
+	// act on it; the scenario drivers do.
+	ResumeAfter time.Duration
+
 	// Resolver is the resolver build: ResolveAsync (threaded) or
 	// ResolveSync.
 	Resolver ResolverKind
@@ -135,6 +146,7 @@ func (o *Options) Validate() error {
 		{"TimeoutMs", o.TimeoutMs}, {"ConnectTimeoutMs", o.ConnectTimeoutMs},
 		{"LowSpeedLimit", o.LowSpeedLimit}, {"LowSpeedTime", o.LowSpeedTime},
 		{"MaxRecvSpeed", o.MaxRecvSpeed}, {"HappyEyeballsTimeoutMs", o.HappyEyeballsTimeoutMs},
+		{"PauseAt", o.PauseAt}, {"ResumeAfter", int64(o.ResumeAfter)},
 	} {
 		if f.v < 0 {
 			bad("option %s is negative (%d)", f.name, f.v)

@@ -63,6 +63,11 @@ type Profile struct {
 	// is then inserted twice, and a node curl no longer knows about stays
 	// in the tree. Before 8.16.0 (bug 10).
 	PurgeWakesFirst bool
+	// UnpauseNoTimer makes curl_easy_pause's resume ask for a run
+	// (RUN_NOW) without updating the application's timer: an event-driven
+	// application whose transfer's socket was not watched while paused
+	// never hears of it. Before 7.65.2 (bug 14).
+	UnpauseNoTimer bool
 	// Timers is the set of timer IDs the version has.
 	Timers TimerSet
 	// EasyPollCapMs caps easy_perform's poll (SPEC §4), for the transfer
@@ -148,6 +153,13 @@ type TransferKnobs struct {
 	// before DO, still only with a connection (7.63's multi_runsingle);
 	// without TopCheckConnect, 7.88 counts only the total limit. Bug 9.
 	TopCheckConnectWithConn bool
+	// RerunBlocked makes a paused transfer that still has data to read
+	// ask to run again at once after every run, though it cannot read: a
+	// busy loop. curl 8.4 to 8.8 left a paused transfer's read-again bits
+	// set (so that they tell what to do at resume) and multi_runsingle
+	// re-armed RUN_NOW for them; 8.9.0 skips blocked transfers (curl
+	// issue #13908, commit 3841569ec8). Bug 13.
+	RerunBlocked bool
 }
 
 // Curl788 is Debian 12's libcurl 7.88.1, as its lib/multi.c and
@@ -284,6 +296,7 @@ func (p Profile) String() string {
 		{"purge-at", p.PurgeAt.String()}, {"best", p.Best.String()},
 		{"zero-clears-all", strconv.FormatBool(p.ZeroClearsAll)},
 		{"purge-wakes-first", strconv.FormatBool(p.PurgeWakesFirst)},
+		{"unpause-no-timer", strconv.FormatBool(p.UnpauseNoTimer)},
 		{"timers", p.Timers.String()},
 		{"easy-poll-cap-ms", strconv.FormatInt(p.EasyPollCapMs, 10)},
 		{"happy-eyeballs-ms", strconv.FormatInt(p.HappyEyeballsMs, 10)},
@@ -480,5 +493,6 @@ func (t TransferKnobs) knobs() []struct{ k, v string } {
 		{"arm-limits-at-op-start", b(t.ArmLimitsAtOpStart)},
 		{"total-from-connect-start", b(t.TotalFromConnectStart)},
 		{"top-check-connect-with-conn", b(t.TopCheckConnectWithConn)},
+		{"rerun-blocked", b(t.RerunBlocked)},
 	}
 }

@@ -119,6 +119,9 @@ func (l *lowSpeed) check(speed, limit, timeSec int64, now Micros) bool {
 // low-speed limit is set, SPEEDCHECK re-armed a second ahead so the check
 // runs again even with no data.
 func (t *Transfer) speedcheck(now Micros) Result {
+	if t.paused {
+		return OK // a paused transfer is not speed-checked (lib/speedcheck.c)
+	}
 	o := &t.opts
 	if t.prog.low.check(t.prog.speed, o.LowSpeedLimit, o.LowSpeedTime, now) {
 		t.note("too-slow").Num("speed", t.prog.speed).Num("since", int64(t.prog.low.since)).Emit()

@@ -18,6 +18,15 @@ type TransferConfig struct {
 	// when a transfer reaches CONNECTING) but must not call the Multi's
 	// API.
 	OnState func(t *Transfer, from, to TransferState)
+	// OnPause, if set, is called when the write callback pauses the
+	// transfer (Options.PauseAt), inside the multi's call: the application
+	// may schedule its resume but must not call the Multi's API there.
+	OnPause func(t *Transfer)
+}
+
+// hooks are the TransferConfig callbacks that survive Reset.
+type hooks struct {
+	pause func(t *Transfer)
 }
 
 // Transfer is libcurl's per-transfer state machine for an HTTP/1.1 GET
@@ -39,6 +48,7 @@ type Transfer struct {
 	res   Resolver
 	limit *ConnLimit
 	hook  func(t *Transfer, from, to TransferState)
+	hooks hooks
 
 	e        *Easy
 	state    TransferState
@@ -51,12 +61,16 @@ type Transfer struct {
 	began    bool
 	ended    bool
 
-	conn        bool // curl's data->conn: from CONNECT until multi_done
-	slot        bool // a ConnLimit slot is held
-	wasPending  bool // 7.88's previouslypending
-	doneRan     bool // multi_done's callback part ran (curl's state.done)
-	wakeOnDone  bool // multi_done ran, so Done moves a pending transfer on
-	selectAgain bool // data left to read: run again at once
+	conn        bool   // curl's data->conn: from CONNECT until multi_done
+	slot        bool   // a ConnLimit slot is held
+	wasPending  bool   // 7.88's previouslypending
+	doneRan     bool   // multi_done's callback part ran (curl's state.done)
+	wakeOnDone  bool   // multi_done ran, so Done moves a pending transfer on
+	selectAgain bool   // data left to read: run again at once
+	paused      bool   // KEEP_RECV_PAUSE
+	pauseDone   bool   // the write callback paused once already (PauseAt)
+	pausedAt    Micros // when the transfer last paused
+	held        []byte // the chunk the write callback paused on
 
 	rs    resolveState
 	he    eyeballs
@@ -83,7 +97,8 @@ func NewTransfer(c TransferConfig) (*Transfer, error) {
 	if c.Resolver == nil && !isLiteral(c.Options.Host) {
 		return nil, errors.New("model: TransferConfig.Resolver is nil and the host is not an IP literal")
 	}
-	t := &Transfer{opts: c.Options, socks: c.Sockets, res: c.Resolver, limit: c.Limit, hook: c.OnState}
+	t := &Transfer{opts: c.Options, socks: c.Sockets, res: c.Resolver, limit: c.Limit, hook: c.OnState,
+		hooks: hooks{pause: c.OnPause}}
 	t.Reset()
 	return t, nil
 }
@@ -91,8 +106,8 @@ func NewTransfer(c TransferConfig) (*Transfer, error) {
 // Reset forgets all progress, so the transfer starts over in INIT when its
 // Easy is added again; it implements Resetter. It is not a state change.
 func (t *Transfer) Reset() {
-	opts, socks, res, limit, hook, e := t.opts, t.socks, t.res, t.limit, t.hook, t.e
-	*t = Transfer{opts: opts, socks: socks, res: res, limit: limit, hook: hook, e: e}
+	opts, socks, res, limit, hook, hk, e := t.opts, t.socks, t.res, t.limit, t.hook, t.hooks, t.e
+	*t = Transfer{opts: opts, socks: socks, res: res, limit: limit, hook: hook, hooks: hk, e: e}
 	t.fd = -1
 	t.rs.fd = -1
 	t.resp.reset()
@@ -452,6 +467,14 @@ func (t *Transfer) stepPerforming(it *iteration) {
 		t.multiDone(r, true)
 		return
 	}
+	if t.paused {
+		// KEEP_RECV_PAUSE: not done while paused; the read-again bits
+		// wait for the resume (bug 13: run again at once anyway).
+		if t.selectAgain && t.knobs().RerunBlocked {
+			t.e.RunNow()
+		}
+		return
+	}
 	if !t.keepRcv && !t.keepSnd {
 		t.to(XferDone)
 		it.again = true
@@ -661,7 +684,7 @@ func (t *Transfer) wantSockets() {
 		n = t.he.wants(want[:])
 	case XferDo, XferPerforming:
 		var a PollAction
-		if t.keepRcv {
+		if t.keepRcv && !t.paused {
 			a |= PollIn
 		}
 		if t.keepSnd {

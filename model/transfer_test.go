@@ -348,6 +348,10 @@ func (x *xferSpec) set(tok string) error {
 		}
 	case "stop-in-write":
 		x.stopInWrite, err = int(n), nerr
+	case "pause-at":
+		err = num(&o.PauseAt)
+	case "resume-after":
+		o.ResumeAfter, err = time.ParseDuration(v)
 	default:
 		err = fmt.Errorf("unknown transfer key %q", k)
 	}
@@ -374,6 +378,10 @@ type run struct {
 	xfers   []*model.Transfer
 	specs   []xferSpec
 	startAt model.Micros
+	resumes map[int]model.Micros // transfer index -> when the app resumes it
+	// maxSteps bounds the application's loop iterations (a busy loop
+	// never gets past one instant).
+	maxSteps int
 }
 
 func runScenario(t *testing.T, d *datadriven.TestData, setup string) string {
@@ -388,6 +396,9 @@ func runScenario(t *testing.T, d *datadriven.TestData, setup string) string {
 		d.ScanArgs(t, "driver", &driver)
 	}
 	end := r.clock.Micros() + model.Micros(until.Microseconds())
+	if d.HasArg("steps") {
+		d.ScanArgs(t, "steps", &r.maxSteps)
+	}
 	switch driver {
 	case "socket":
 		r.socketLoop(end)
@@ -460,6 +471,8 @@ func newRunAt(t *testing.T, p model.Profile, sc *scenario, start time.Duration) 
 	var err error
 	r := &run{t: t, clock: modeltest.NewClock(model.Micros(start.Microseconds())), rec: &modeltest.Recorder{}}
 	r.app.watched = map[int]model.PollAction{}
+	r.resumes = map[int]model.Micros{}
+	r.maxSteps = 20000
 	r.net = modeltest.NewNet(r.clock)
 	r.net.Servers, r.net.Names = sc.servers, sc.names
 	r.m, err = model.NewMulti(model.Config{Clock: r.clock, Profile: p, Tracer: r.rec,
@@ -478,6 +491,10 @@ func (r *run) build(sc *scenario) {
 	var lim *model.ConnLimit
 	for _, x := range sc.transfers {
 		cfg := model.TransferConfig{Options: x.opts, Sockets: r.net, Resolver: r.net}
+		idx := len(r.xfers)
+		cfg.OnPause = func(t *model.Transfer) {
+			r.resumes[idx] = r.clock.Micros() + model.Micros(t.Options().ResumeAfter.Microseconds())
+		}
 		if x.limit > 0 {
 			if lim == nil {
 				lim = &model.ConnLimit{Max: x.limit}
@@ -536,6 +553,17 @@ func (r *run) addDue() {
 	}
 }
 
+// resumeDue resumes, in transfer order, every paused transfer whose
+// resume time has come (curl_easy_pause(CURLPAUSE_CONT)).
+func (r *run) resumeDue() {
+	for i, e := range r.easies {
+		if at, ok := r.resumes[i]; ok && at <= r.clock.Micros() {
+			delete(r.resumes, i)
+			r.m.Pause(e, model.PauseCont)
+		}
+	}
+}
+
 // waiting reports a transfer not added yet.
 func (r *run) waiting(i int) bool {
 	_, ended := r.xfers[i].End()
@@ -553,7 +581,7 @@ func (r *run) addTime(i int) model.Micros {
 func (r *run) socketLoop(end model.Micros) {
 	r.startAt = r.clock.Micros()
 	r.addDue()
-	for step := 0; step < 20000 && !r.allDone(); step++ {
+	for step := 0; step < r.maxSteps && !r.allDone(); step++ {
 		next, ok := r.nextTime()
 		if !ok || next > end {
 			break
@@ -562,6 +590,7 @@ func (r *run) socketLoop(end model.Micros) {
 			r.clock.Set(next)
 		}
 		r.addDue()
+		r.resumeDue()
 		r.signalReady()
 		if r.app.timerSet && r.app.timerAt <= r.clock.Micros() {
 			r.app.timerSet = false
@@ -577,6 +606,11 @@ func (r *run) nextTime() (model.Micros, bool) {
 	best, ok := r.net.NextEvent()
 	if r.app.timerSet && (!ok || r.app.timerAt < best) {
 		best, ok = r.app.timerAt, true
+	}
+	for _, at := range r.resumes {
+		if !ok || at < best {
+			best, ok = at, true
+		}
 	}
 	for i := range r.easies {
 		at := r.addTime(i)
@@ -625,11 +659,12 @@ func readyFor(rdy model.Events, what model.PollAction) model.Events {
 func (r *run) performLoop(end model.Micros, capDur time.Duration) {
 	r.startAt = r.clock.Micros()
 	r.addDue()
-	for step := 0; step < 20000 && !r.allDone() && r.clock.Micros() <= end; step++ {
+	for step := 0; step < r.maxSteps && !r.allDone() && r.clock.Micros() <= end; step++ {
 		spec, _ := r.m.Poll(capDur.Milliseconds())
 		r.waitFor(spec)
 		r.m.EndWait(false)
 		r.addDue()
+		r.resumeDue()
 		r.m.Perform()
 		r.drain()
 	}

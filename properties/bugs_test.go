@@ -67,6 +67,16 @@ var bugCases = []struct {
 		want: properties.SetOf(properties.IDOverride), opts: properties.Options{Features: properties.FeatScripts}},
 	{bug: model.Bug12GetBestLargest, base: model.Curl788(), suite: properties.SuiteScenarios,
 		want: properties.SetOf(properties.FIFOTies, properties.IDOverride)},
+	// A paused transfer with data still on its socket is run again and
+	// again (8.4 to 8.8).
+	{bug: model.Bug13PausedBusyLoop, base: model.Curl8(), suite: properties.SuiteScenarios,
+		want: properties.SetOf(properties.NoBusyLoop),
+		opts: properties.Options{Features: properties.FeatHTTP | properties.FeatPause | properties.FeatTimeout}},
+	// The resume's run-now is never announced to an event-driven
+	// application (before 7.65.2).
+	{bug: model.Bug14UnpauseNoTimer, base: model.Curl8(), suite: properties.SuiteScenarios,
+		want: properties.SetOf(properties.SingleTimeout, properties.NoMissedDeadline),
+		opts: properties.Options{Drivers: socketDrivers, Features: properties.FeatHTTP | properties.FeatPause | properties.FeatTimeout}},
 }
 
 // TestBugSwitches: each historical-bug switch of the model makes a suite

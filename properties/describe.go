@@ -142,6 +142,7 @@ func describeOptions(o *model.Options) string {
 	add(o.HappyEyeballsTimeoutMs != 0, "eyeballs=%dms", o.HappyEyeballsTimeoutMs)
 	add(o.Resolver != model.ResolveAsync, "resolver=%v", o.Resolver)
 	add(o.NoSignal, "nosignal")
+	add(o.PauseAt != 0, "pause-at=%dB resume-after=%v", o.PauseAt, o.ResumeAfter)
 	add(o.NoProgress, "noprogress")
 	add(o.Xferinfo != nil, "xferinfo=set")
 	add(o.Write != nil, "write=set")

@@ -38,6 +38,7 @@ const (
 	FeatRaces                              // the kernel permutes simultaneous events
 	FeatPhase                              // the clock starts at a sub-second phase
 	FeatStops                              // stop requests on HTTP transfers (and a share-lock hold)
+	FeatPause                              // the write callback pauses a transfer; the application resumes it
 	numFeatures        = iota
 )
 
@@ -51,7 +52,7 @@ const DefaultFeatures = AllFeatures &^ FeatStops
 var featureNames = [numFeatures]string{
 	"scripts", "http", "stagger", "timeout", "connect-timeout", "low-speed", "rate-limit",
 	"eyeballs", "sync-dns", "dns-delay", "dns-fail", "faults", "latency", "pending", "busy",
-	"on-done", "races", "phase", "stops",
+	"on-done", "races", "phase", "stops", "pause",
 }
 
 // String lists the features, comma separated.
@@ -279,6 +280,10 @@ func genOptions(t *rapid.T, w swarm, s *scenario.Scenario) model.Options {
 	if w.has(FeatSyncDNS) && rapid.Bool().Draw(t, "sync?") {
 		o.Resolver = model.ResolveSync
 		o.NoSignal = rapid.Bool().Draw(t, "nosignal")
+	}
+	if w.has(FeatPause) && rapid.Bool().Draw(t, "pause?") {
+		o.PauseAt = rapid.Int64Range(1, 20_000).Draw(t, "pause-at")
+		o.ResumeAfter = drawDur(t, "resume-after", 0, 2*time.Second)
 	}
 	return o
 }

@@ -56,6 +56,10 @@ var Layers = []Layer{
 		ThirdParty: []string{"pgregory.net/rapid", "github.com/google/go-cmp"}, TestThirdParty: testLibs},
 	{Pkg: "reports", Internal: []string{"properties/...", "sim/...", "model", "netsim", "splay"},
 		ThirdParty: []string{"gonum.org/v1/"}, TestThirdParty: append([]string{"github.com/chromedp/"}, testLibs...)},
+	// realcurl is the second engine: real libcurl through cgo, in real
+	// time. It reads scenarios and writes the same results, so it sits
+	// beside sim/scenario; it is not pure (real clock, goroutines).
+	{Pkg: "realcurl", Internal: []string{"sim/...", "model", "properties"}, TestThirdParty: testLibs},
 	{Pkg: "cmd/...", Internal: []string{"..."}, ThirdParty: []string{""}, TestThirdParty: []string{""}},
 	{Pkg: "internal/rules", TestThirdParty: testLibs},
 }

@@ -22,6 +22,7 @@ type app struct {
 	hold    *wakeFD   // easy driver with a Hold: readable when the hold is due
 	wakeups int       // returns from blocking waits
 	easies  []*model.Easy
+	res     *resumer // resumes of paused transfers; nil when none pause
 }
 
 // wakePair is a multi's wakeup socket pair, made on first use (curl makes
@@ -42,7 +43,7 @@ func (p *wakePair) get() *wakeFD {
 func (w *world) newApp(t *sim.Thread) app {
 	pair := &wakePair{n: w.net}
 	m, c, mt := w.newMulti(func(*model.Multi, model.WakeupEffect) { pair.get().post() })
-	return app{w: w, t: t, m: m, c: c, mt: mt, p: w.newPoller(t), pair: pair}
+	return app{w: w, t: t, m: m, c: c, mt: mt, p: w.newPoller(t), pair: pair, res: w.newResumer()}
 }
 
 // add makes transfer i and adds it to a's multi.
@@ -151,6 +152,9 @@ func (a *easyApp) woken(r waitResult) {
 }
 
 func (a *easyApp) perform() {
+	if a.res.due(a.c.at()) {
+		a.res.resumeDue(&a.app)
+	}
 	_, code := a.m.Perform()
 	must("multi_perform", code)
 	if a.drain() > 0 {
@@ -255,6 +259,7 @@ func (w *world) startMultiPoll() {
 // step is one round: add what is due, perform, read messages, then poll.
 func (a *multiPollApp) step() {
 	a.st.addDue(&a.app)
+	a.res.resumeDue(&a.app)
 	_, code := a.m.Perform()
 	must("multi_perform", code)
 	a.done += a.drain()
@@ -265,7 +270,7 @@ func (a *multiPollApp) step() {
 	spec, code := a.m.Poll(a.w.s.pollCapMs())
 	must("multi_poll", code)
 	a.c.settle(a.t, func() {
-		a.extra = a.pollExtra(spec, a.st.fds(a.extra[:0]))
+		a.extra = a.pollExtra(spec, a.res.fds(a.st.fds(a.extra[:0])))
 		a.p.wait(spec.Sockets, a.extra, ms(spec.TimeoutMs), a.woken)
 	})
 }
@@ -319,7 +324,7 @@ func (w *world) startSocketAction(exact bool) {
 			a.timerEv = sim.NewEvent(sim.NoThread, a.timerFD.post)
 			a.ep.set(a.timerFD.fd(), netsim.PollIn, true)
 		}
-		for _, fd := range a.st.fds(nil) {
+		for _, fd := range a.res.fds(a.st.fds(nil)) {
 			a.ep.set(fd, netsim.PollIn, true)
 		}
 		must("timer_function", a.m.SetTimerFunc(a.onTimer))
@@ -370,6 +375,7 @@ func (a *socketApp) onSocket(_ *model.Easy, fd int, what model.PollAction) int {
 // loop adds due transfers, fires the timer when due, and otherwise waits.
 func (a *socketApp) loop() {
 	a.st.addDue(&a.app)
+	a.res.resumeDue(&a.app)
 	a.done += a.drain()
 	if a.done == len(a.w.s.Transfers) && a.st.allStarted() {
 		a.c.settle(a.t, func() {})
@@ -422,7 +428,7 @@ func (a *socketApp) fire() {
 // block waits (epoll_wait) for a socket, the timer or a start.
 func (a *socketApp) block() {
 	now := a.w.k.Now()
-	if a.st.due(now) || (a.armed && a.timer <= now) {
+	if a.st.due(now) || a.res.due(now) || (a.armed && a.timer <= now) {
 		a.loop()
 		return
 	}

@@ -153,6 +153,7 @@ func (w *world) newEasy(i int, limit *model.ConnLimit) *model.Easy {
 		Resolver: clientSockets{w.net},
 		Limit:    limit,
 		OnState:  w.onState,
+		OnPause:  w.onPause,
 	})
 	if err != nil {
 		panic(err) // the options were validated with the scenario

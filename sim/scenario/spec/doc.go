@@ -86,6 +86,8 @@
 //	resolver = "async"          # or sync (a CURLRES_SYNCH build)
 //	nosignal = false
 //	write_delay = "const(800ms)" # each write callback's duration
+//	pause_at = 0                # the write callback pauses at this many body bytes (0: never) ...
+//	resume_after = "0s"         # ... and the application resumes the transfer this long after
 //
 //	[[transfers]]               # a scripted transfer: a model.Script
 //	script = '''

@@ -80,7 +80,7 @@ var errorCases = []struct {
 		`bad.toml:5:12: faults[0]: bad fault "stal(at=1s)": unknown name "stal" (want stall, partition, reset-after, drop-syn, refuse, delay-accept)`},
 	{"unknown profile", "profile = \"curl-9\"\n",
 		`bad.toml:1:11: profile: unknown profile "curl-9" (want curl-7.88, curl-8 or curl-8.21, optionally +bugN)`},
-	{"unknown bug", "profile = \"curl-8+bug99\"\n", `bad.toml:1:11: profile: "bug99" is not a switchable bug (want one of [bug1 bug2 bug3 bug4 bug5 bug6 bug7 bug8 bug9 bug10 bug11 bug12])`},
+	{"unknown bug", "profile = \"curl-8+bug99\"\n", `bad.toml:1:11: profile: "bug99" is not a switchable bug (want one of [bug1 bug2 bug3 bug4 bug5 bug6 bug7 bug8 bug9 bug10 bug11 bug12 bug13 bug14])`},
 	{"unknown driver", "profile = \"curl-8\"\ndriver = \"eazy\"\n",
 		`bad.toml:2:10: driver: unknown driver "eazy" (want easy, multi-poll, socket-exact or socket-poll)`},
 	{"unknown mechanism", head + get + "\n[[stops]]\ntransfer = 1\nmechanism = \"easystop\"\n", `bad.toml:17:13: mechanism: unknown stop mechanism "easystop" (want easy-stop, xferinfo, wakeup or timeout)`},

@@ -324,6 +324,8 @@ func (w *writer) options(i int, o *model.Options) {
 	if o.NoSignal {
 		w.kv("nosignal", "true")
 	}
+	w.optInt("pause_at", o.PauseAt)
+	w.optDuration("resume_after", o.ResumeAfter)
 }
 
 // stop writes one [[stops]] entry.

@@ -330,6 +330,7 @@ func genOptions(t *rapid.T, names []scenario.Name) *model.Options {
 		NoProgress: rapid.Bool().Draw(t, "noprogress"),
 		Resolver:   rapid.SampledFrom([]model.ResolverKind{model.ResolveAsync, model.ResolveSync}).Draw(t, "resolver"),
 		NoSignal:   rapid.Bool().Draw(t, "nosignal"),
+		PauseAt:    ms("pauseat"), ResumeAfter: time.Duration(ms("resumeafter")) * time.Millisecond,
 	}
 }
 

@@ -305,7 +305,7 @@ func (d *decoder) transfer(t *table) Transfer {
 // not have.
 var optionKeys = []string{"host", "port", "path", "timeout_ms", "connect_timeout_ms",
 	"low_speed_limit", "low_speed_time", "max_recv_speed", "happy_eyeballs_timeout_ms",
-	"noprogress", "resolver", "nosignal", "write_delay"}
+	"noprogress", "resolver", "nosignal", "write_delay", "pause_at", "resume_after"}
 
 // options reads the easy options.
 func (d *decoder) options(t *table) *model.Options {
@@ -322,6 +322,8 @@ func (d *decoder) options(t *table) *model.Options {
 	t.boolean("noprogress", &o.NoProgress)
 	enum(t, "resolver", model.ParseResolverKind, &o.Resolver)
 	t.boolean("nosignal", &o.NoSignal)
+	integer(t, "pause_at", 0, math.MaxInt64, &o.PauseAt)
+	t.duration("resume_after", &o.ResumeAfter)
 	return o
 }
 
