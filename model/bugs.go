@@ -112,28 +112,61 @@ const (
 type bugInfo struct {
 	known bool
 	apply func(p *Profile)
+	facts BugFacts
+}
+
+// BugFacts say what a historical bug was and where curl fixed it.
+type BugFacts struct {
+	// Title is one line: what went wrong.
+	Title string
+	// Fixed is the curl release that fixed it ("7.19.1"; "8.22.0" for a
+	// fix after every release the profiles model).
+	Fixed string
+	// Ref is curl's issue, pull request or commit that fixed it.
+	Ref string
 }
 
 var bugs = [numBugs]bugInfo{
-	Bug1RemoveAddSameMs: {true, func(p *Profile) { p.AddForgetsLast, p.CallOnEmpty = false, false }},
-	Bug2ZeroUnderMs:     {true, func(p *Profile) { p.Rounding = RoundTrunc }},
-	Bug3PurgeAfterRun:   {true, func(p *Profile) { p.PurgeAt = PurgeAtEnd }},
-	Bug4NoReinsert:      {true, func(p *Profile) { p.ReinsertAfterPop = false }},
-	Bug5ClearBeforeDone: {true, func(p *Profile) { p.ClearAfterDone = false }},
-	Bug6ZeroClearsAll:   {true, func(p *Profile) { p.ZeroClearsAll = true }},
-	Bug7NoReannounce:    {true, func(p *Profile) { p.ActionForgetsLast = false }},
-	Bug8MsTruncation:    {true, func(p *Profile) { p.Purge, p.Rounding = Milli, RoundTruncMin1 }},
+	Bug1RemoveAddSameMs: {true, func(p *Profile) { p.AddForgetsLast, p.CallOnEmpty = false, false },
+		BugFacts{"remove a handle and add another within the same ms: no timer callback", "7.19.1", "bug #2111613, commit 544f2f74df"}},
+	Bug2ZeroUnderMs: {true, func(p *Profile) { p.Rounding = RoundTrunc },
+		BugFacts{"multi_timeout returned 0 under 1 ms before a deadline: busy loop", "7.19.3", "the 1 ms floor of multi_timeout"}},
+	Bug3PurgeAfterRun: {true, func(p *Profile) { p.PurgeAt = PurgeAtEnd },
+		BugFacts{"perform read now after running handles and purged timers set during the run", "7.21.1", "curl_multi_perform's purge threshold"}},
+	Bug4NoReinsert: {true, func(p *Profile) { p.ReinsertAfterPop = false },
+		BugFacts{"after the head timer expired the next one was not re-inserted", "7.21.2", "commit ca10e28f06"}},
+	Bug5ClearBeforeDone: {true, func(p *Profile) { p.ClearAfterDone = false },
+		BugFacts{"timers cleared before done-processing, which set a new one: leaked node", "7.68.0", "issue #4575, commit 13182b33f7"}},
+	Bug6ZeroClearsAll: {true, func(p *Profile) { p.ZeroClearsAll = true },
+		BugFacts{"Expire(0) cleared every timer: the low-speed check wiped the others", "7.50.2", "Curl_expire_clear split out"}},
+	Bug7NoReannounce: {true, func(p *Profile) { p.ActionForgetsLast = false },
+		BugFacts{"a premature timer with an unchanged deadline was never re-announced: stall", "8.11.1", "issue #15627 (first fixed in 7.35.0, regressed in 8.10.0)"}},
+	Bug8MsTruncation: {true, func(p *Profile) { p.Purge, p.Rounding = Milli, RoundTruncMin1 },
+		BugFacts{"ms truncation dropped timers due in under 1 ms and woke applications early", "8.4.0", "PRs #11937 and #11938"}},
 	Bug9TimeoutStarts: {true, func(p *Profile) {
 		p.Transfer.ArmLimitsEachConnect, p.Transfer.ArmLimitsAtOpStart = true, true
 		p.Transfer.TotalFromConnectStart, p.Transfer.TopCheckConnectWithConn = true, true
-	}},
+	}, BugFacts{"TIMEOUT armed from another start than the time-left check: the timer fired, nothing re-armed: hang", "7.64.0 and 7.76.0", "issue #3501 (commit 6f61933adf), issue #6744 (commit e8e7ef3612)"}},
 	Bug10PendingTwice: {true, func(p *Profile) {
 		p.PurgeWakesFirst, p.RunNow, p.Timers = true, RunNowTimer, p.Timers|TimersOf(TimerRunNow)
-	}},
-	Bug11ClearLeavesNode: {true, func(p *Profile) { p.ClearFixesIndex = false }},
-	Bug12GetBestLargest:  {true, func(p *Profile) { p.Best = BestLargestLIFO }},
-	Bug13PausedBusyLoop:  {true, func(p *Profile) { p.Transfer.RerunBlocked = true }},
-	Bug14UnpauseNoTimer:  {true, func(p *Profile) { p.UnpauseNoTimer = true }},
+	}, BugFacts{"a timed-out pending transfer inserted into the splay tree twice", "8.16.0", "PR #18005 (commit 0122cc17f1), issue #18201 (commit 019991c25e)"}},
+	Bug11ClearLeavesNode: {true, func(p *Profile) { p.ClearFixesIndex = false },
+		BugFacts{"clearing the last timer left the node in the tree: spurious wake-ups", "8.22.0", "PR #22473 (commits 874a54de5d, 5005fb4423)"}},
+	Bug12GetBestLargest: {true, func(p *Profile) { p.Best = BestLargestLIFO },
+		BugFacts{"getbest returned the largest due key and ties came out LIFO", "7.54.0", "lib/splay.c Curl_splaygetbest"}},
+	Bug13PausedBusyLoop: {true, func(p *Profile) { p.Transfer.RerunBlocked = true },
+		BugFacts{"a paused transfer re-armed run-now forever: busy loop", "8.9.0", "issue #13908, commit 3841569ec8"}},
+	Bug14UnpauseNoTimer: {true, func(p *Profile) { p.UnpauseNoTimer = true },
+		BugFacts{"unpausing an event-driven transfer armed no timer: stall", "7.65.2", "issue #3994, commit 680f141332"}},
+}
+
+// Facts are the bug's title, fixing release and reference (the zero
+// BugFacts for BugNone or an unknown bug).
+func (b Bug) Facts() BugFacts {
+	if b >= numBugs || !bugs[b].known {
+		return BugFacts{}
+	}
+	return bugs[b].facts
 }
 
 // Bugs lists the switchable bugs in number order.

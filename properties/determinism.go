@@ -49,7 +49,7 @@ func determinismProp(o Options, sink *Failure) func(*rapid.T) {
 				sim.FormatHash(r1.Hash), sim.FormatHash(r2.Hash))})
 		}
 		if len(vs) > 0 {
-			fail(t, sink, Describe(s), r2.Trace, vs)
+			failScenario(t, sink, s, r2.Trace, vs)
 		}
 		if why := roundTrip(r1); why != "" {
 			failText(t, sink, Describe(s), why)

@@ -187,7 +187,16 @@ func genStops(t *rapid.T, s *scenario.Scenario) {
 		mechs = append(mechs, scenario.MechWakeup)
 	}
 	for i, tr := range s.Transfers {
-		if tr.Options == nil || !rapid.Bool().Draw(t, "stop?") {
+		if tr.Options == nil {
+			// A scripted transfer has no states and no callbacks: the
+			// application can only remove it (multi_wakeup + remove).
+			if s.Driver == scenario.DriverMultiPoll && rapid.Bool().Draw(t, "remove?") {
+				s.Stops = append(s.Stops, scenario.Stop{Transfer: i + 1, Mechanism: scenario.MechWakeup,
+					At: sim.Const{D: drawDur(t, "stop-at", 0, 2*time.Second)}})
+			}
+			continue
+		}
+		if !rapid.Bool().Draw(t, "stop?") {
 			continue
 		}
 		m := rapid.SampledFrom(mechs).Draw(t, "mechanism")

@@ -75,7 +75,7 @@ func stopsProp(o Options, sink *Failure) func(*rapid.T) {
 		s := genScenario(t, o)
 		r := mustRun(t, s)
 		if vs := Check(r.Trace, SubjectOf(s, r), o.properties()); len(vs) > 0 {
-			fail(t, sink, Describe(s), r.Trace, vs)
+			failScenario(t, sink, s, r.Trace, vs)
 		}
 	}
 }
@@ -105,6 +105,10 @@ type Failure struct {
 	Case string
 	// Violations are the properties it breaks, when a checker found them.
 	Violations []Violation
+	// Scenario is the shrunk scenario, for the suites that generate
+	// scenarios (nil for the index and list suites); spec.FromScenario
+	// makes it a scenario file.
+	Scenario *scenario.Scenario
 	// Report is everything the suite printed for it.
 	Report string
 	// Found is how long the search took to meet the first failing case;
@@ -119,6 +123,7 @@ type Failure struct {
 // files. Like the suites, it sets rapid's flags for its budget while it
 // runs: do not run it in parallel with other rapid checks.
 func Find(s Suite, o Options) *Failure {
+	initTesting.Do(initTestingFlags)
 	rec := &recorder{name: "Find/" + s.String()}
 	sink := Failure{Suite: s, start: time.Now()}
 	withFlags(o, suites[s].checks, true, func() {
@@ -130,6 +135,19 @@ func Find(s Suite, o Options) *Failure {
 	sink.Suite, sink.Elapsed = s, time.Since(sink.start)
 	sink.Seed, _ = seedIn(strings.Join(rec.msgs, "\n"))
 	return &sink
+}
+
+var initTesting sync.Once
+
+// initTestingFlags lets rapid run outside go test (simrun list -bugs
+// -search): rapid reads testing.Short, which needs testing's flags
+// registered and the command line parsed. A command that parses its own
+// flag sets leaves flag.CommandLine unparsed; it is parsed empty here.
+func initTestingFlags() {
+	testing.Init()
+	if !flag.Parsed() {
+		_ = flag.CommandLine.Parse(nil)
+	}
 }
 
 // fail reports a failing case: what it is, its violations and the trace
@@ -147,11 +165,17 @@ func fail(t *rapid.T, sink *Failure, what string, trace []sim.Record, vs []Viola
 	t.Fatalf("%s", sink.Report)
 }
 
+// failScenario is fail for a generated scenario, which the sink keeps.
+func failScenario(t *rapid.T, sink *Failure, s scenario.Scenario, trace []sim.Record, vs []Violation) {
+	sink.Scenario = &s
+	fail(t, sink, Describe(s), trace, vs)
+}
+
 // failText reports a failing case that a checker did not judge (an oracle
 // or an invariant said no).
 func failText(t *rapid.T, sink *Failure, what, why string) {
 	sink.found()
-	sink.Case, sink.Violations = what, nil
+	sink.Case, sink.Violations, sink.Scenario = what, nil, nil
 	sink.Report = why + "\nin\n" + what
 	t.Fatalf("%s", sink.Report)
 }
@@ -169,7 +193,7 @@ func scenariosProp(o Options, sink *Failure) func(*rapid.T) {
 		s := genScenario(t, o)
 		r := mustRun(t, s)
 		if vs := Check(r.Trace, SubjectOf(s, r), o.properties()); len(vs) > 0 {
-			fail(t, sink, Describe(s), r.Trace, vs)
+			failScenario(t, sink, s, r.Trace, vs)
 		}
 	}
 }

@@ -112,8 +112,16 @@ func reportCmd(args []string, stdout, stderr io.Writer) int {
 func listCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("simrun list", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	bugs := fs.Bool("bugs", false, "list the historical-bug catalogue instead of the scenarios")
+	search := fs.Bool("search", false, "with -bugs: run every bug's search now and print the measured times")
 	if err := fs.Parse(args); err != nil {
 		return fail(stderr, err)
+	}
+	if *bugs {
+		return listBugs(stdout, stderr, *search)
+	}
+	if *search {
+		return fail(stderr, usagef("-search needs -bugs"))
 	}
 	if err := spec.List(stdout); err != nil {
 		return fail(stderr, err)

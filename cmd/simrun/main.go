@@ -8,6 +8,7 @@
 //	simrun report -in results.json        # rebuild a report from saved results
 //	simrun compare -baseline base.json    # run, then compare with a baseline; exit 1 on a regression
 //	simrun list                           # the catalogue
+//	simrun list -bugs [-search]           # the historical-bug catalogue (and live searches)
 //
 // Exit codes: 0 fine, 1 a violation, an unexpected result or a
 // regression, 2 bad usage or input, 130 interrupted (the previous report
@@ -73,7 +74,7 @@ const usage = `usage: simrun [run|check|replay|trace|report|compare|list|help] [
   trace    print one run's trace as JSON lines (-format json) or a Perfetto trace (-format chrome)
   report   rebuild a report from saved results (-in results.json)
   compare  run, then compare with a baseline (-baseline file); exit 1 on a regression
-  list     list the catalogue
+  list     list the catalogue (-bugs: the historical-bug catalogue)
 Run "simrun CMD -h" for a command's flags.`
 
 // usageError is bad usage: reported with exit code 2.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/expirylab/expiry/model"
 	"github.com/expirylab/expiry/reports"
 )
 
@@ -34,6 +35,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"trace", "-format", "xml", "quick/curl-8/easy"}, 2, "-format"},
 		{[]string{"report"}, 2, "results.json"},
 		{[]string{"missing.toml"}, 2, "missing.toml"},
+		{[]string{"list", "-search"}, 2, "-search needs -bugs"},
 	} {
 		code, _, stderr := simrun(t, tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.err) {
@@ -149,5 +151,26 @@ func TestCheckAndCompare(t *testing.T) {
 	code, out, _ := simrun(t, "compare", "-quiet", "-only", "stalled", "-baseline", better, "-out", t.TempDir())
 	if code != 1 || !strings.Contains(out, "stop_latency_us") {
 		t.Fatalf("compare with a faster baseline: exit %d, want 1 and the latency named\n%s", code, out)
+	}
+}
+
+// TestListBugs: the bug catalogue lists every switchable bug with its
+// committed scenario file, and each file replays to a violation (exit 1)
+// under simrun check.
+func TestListBugs(t *testing.T) {
+	code, out, stderr := simrun(t, "list", "-bugs")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, b := range model.Bugs() {
+		file := "properties/bugs/" + b.String() + ".toml"
+		if !strings.Contains(out, file) {
+			t.Errorf("list -bugs has no %s:\n%s", file, out)
+		}
+		dir := t.TempDir()
+		code, _, stderr := simrun(t, "check", "-quiet", "-out", dir, filepath.Join("..", "..", filepath.FromSlash(file)))
+		if code != exitFinding {
+			t.Errorf("simrun check %s: exit %d, want 1 (the bug's violation): %s", file, code, stderr)
+		}
 	}
 }

@@ -125,8 +125,8 @@ func (s *Scenario) validateStop(st Stop) error {
 	if st.Transfer < 1 || st.Transfer > len(s.Transfers) {
 		return fmt.Errorf("transfer %d does not exist", st.Transfer)
 	}
-	if s.Transfers[st.Transfer-1].Options == nil {
-		return fmt.Errorf("transfer %d is scripted: only HTTP transfers can be stopped", st.Transfer)
+	if s.Transfers[st.Transfer-1].Options == nil && (st.Mechanism != MechWakeup || st.OnState != "" || st.FromCallback) {
+		return fmt.Errorf("transfer %d is scripted: it can only be removed (mechanism wakeup, no on_state, not from a callback)", st.Transfer)
 	}
 	if st.Mechanism >= numMechanisms {
 		return fmt.Errorf("unknown mechanism %d", st.Mechanism)

@@ -140,16 +140,16 @@ func (d *decoder) checkTransfers(f *File) []int {
 	return ids
 }
 
-// checkStops: a stop names an HTTP transfer, and the wakeup mechanism
-// runs with the multi-poll driver only.
+// checkStops: a stop names an HTTP transfer (a scripted one can only be
+// removed), and the wakeup mechanism runs with the multi-poll driver only.
 func (d *decoder) checkStops(f *File, ids []int) {
 	for i, s := range f.Stops {
 		tr := d.at("transfer", "stops", elem(i), "transfer")
 		switch {
 		case s.Transfer >= len(ids):
 			tr.fail("there is no transfer %d (the file has %d)", s.Transfer, len(ids)-1)
-		case f.Transfers[ids[s.Transfer]].Script != nil:
-			tr.fail("transfer %d is scripted: only HTTP transfers can be stopped", s.Transfer)
+		case f.Transfers[ids[s.Transfer]].Script != nil && (s.Mechanism != scenario.MechWakeup || s.OnState != "" || s.FromCallback):
+			tr.fail("transfer %d is scripted: it can only be removed (mechanism wakeup, no on_state, not from a callback)", s.Transfer)
 		}
 		if s.Mechanism != scenario.MechWakeup {
 			continue

@@ -119,7 +119,7 @@ var errorCases = []struct {
 	{"name hosts and fail", "profile = \"curl-8\"\n[[names]]\nname = \"x\"\nhosts = []\nfail = \"EAI_AGAIN\"\n" + xfer, `bad.toml:5:8: fail: a name has hosts or a failure, not both`},
 	{"name neither", "profile = \"curl-8\"\n[[names]]\nname = \"x\"\n" + xfer, `bad.toml:3:8: name: "x" needs hosts (server host names) or a failure (fail = "EAI_NONAME")`},
 	{"stop of no transfer", head + get + "\n[[stops]]\ntransfer = 2\nmechanism = \"easy-stop\"\n", `bad.toml:16:12: transfer: there is no transfer 2 (the file has 1)`},
-	{"stop of a script", "profile = \"curl-8\"\n[[transfers]]\nscript = \"0s runnow\"\n[[stops]]\ntransfer = 1\nmechanism = \"xferinfo\"\n", `bad.toml:5:12: transfer: transfer 1 is scripted: only HTTP transfers can be stopped`},
+	{"stop of a script", "profile = \"curl-8\"\n[[transfers]]\nscript = \"0s runnow\"\n[[stops]]\ntransfer = 1\nmechanism = \"xferinfo\"\n", `bad.toml:5:12: transfer: transfer 1 is scripted: it can only be removed (mechanism wakeup, no on_state, not from a callback)`},
 	{"wakeup without multi-poll", head + get + "\n[[stops]]\ntransfer = 1\nmechanism = \"wakeup\"\n", `bad.toml:17:13: mechanism: wakeup needs driver "multi-poll" (multi_wakeup wakes multi_poll), not "easy"`},
 	{"hold without easy", "profile = \"curl-8\"\ndriver = [\"easy\", \"socket-exact\"]\n[hold]\nafter = \"1s\"\n" + xfer, `bad.toml:3:2: [hold] needs driver "easy" (the performing thread of curl_easy_perform holds the lock), not "socket-exact"`},
 	{"too many transfers", head + "\n[[transfers]]\nhost = \"example.com\"\ncount = 600000\n[[transfers]]\nhost = \"example.com\"\ncount = 600000\n", `bad.toml:16:9: count: more than 1000000 transfers in the file`},

@@ -237,3 +237,45 @@ func writeDelay(d sim.Dist, seed uint64, id int) func(int) time.Duration {
 	r := rand.New(rand.NewPCG(seed, h.Sum64()))
 	return func(int) time.Duration { return d.Draw(r) }
 }
+
+// FromScenario is the File of one concrete scenario: one profile, one
+// driver, its poll cap and its seed, one entry per transfer. Format then
+// writes it, unless the scenario holds what a file cannot say (options
+// with func values other than those a run fills in itself); Scenario(s.Seed)
+// of the result rebuilds an equal scenario. It is how a shrunk
+// counterexample of a property suite becomes a committed scenario file.
+func FromScenario(s scenario.Scenario) (File, error) {
+	f := File{
+		Name: s.Name, Profiles: []model.Profile{s.Profile}, Drivers: []scenario.Driver{s.Driver},
+		Sweep:      Sweep{Seed: s.Seed, Runs: 1},
+		EpochPhase: s.EpochPhase, Races: s.Races, TimeLimit: s.TimeLimit, EventBudget: s.EventBudget,
+		Network: copyNetwork(s.Network), MaxConnections: s.MaxConnections,
+		Stops: append([]scenario.Stop(nil), s.Stops...),
+	}
+	if s.PollCap > 0 {
+		f.PollCaps = []time.Duration{s.PollCap}
+	}
+	if s.Host != nil {
+		h := *s.Host
+		f.Host = &h
+	}
+	if s.Hold != nil {
+		h := *s.Hold
+		f.Hold = &h
+	}
+	for i, t := range s.Transfers {
+		ft := Transfer{Start: t.Start}
+		switch {
+		case t.Script != nil:
+			ft.Script = t.Script.Clone()
+		case t.Options != nil:
+			o := *t.Options
+			if o.Xferinfo != nil || o.Write != nil || o.WriteDelay != nil {
+				return File{}, fmt.Errorf("spec: transfer %d has func-valued options, which a file cannot hold", i+1)
+			}
+			ft.Options = &o
+		}
+		f.Transfers = append(f.Transfers, ft)
+	}
+	return f, nil
+}
