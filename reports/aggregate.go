@@ -27,6 +27,7 @@ type Summary struct {
 	Profile  string            `json:"profile"`
 	Driver   string            `json:"driver"`
 	Params   map[string]string `json:"params,omitempty"`
+	Engine   string            `json:"engine,omitempty"` // Run.Engine
 	Runs     int               `json:"runs"`
 	// Outcomes counts the runs by how their kernel stopped.
 	Outcomes map[string]int `json:"outcomes"`
@@ -39,7 +40,7 @@ type Summary struct {
 
 // Key is the summary's scenario configuration.
 func (s Summary) Key() Key {
-	return Key{s.Scenario, s.Profile, s.Driver, paramString(s.Params)}
+	return Key{Scenario: s.Scenario, Profile: s.Profile, Driver: s.Driver, Params: paramString(s.Params), Engine: s.Engine}
 }
 
 // Stat returns the named metric's statistics.
@@ -110,7 +111,7 @@ func summarize(runs []Run) Summary {
 	first := runs[0]
 	s := Summary{
 		Scenario: first.Scenario, Profile: first.Profile, Driver: first.Driver,
-		Params: maps.Clone(first.Params), Runs: len(runs), Outcomes: map[string]int{},
+		Params: maps.Clone(first.Params), Engine: first.Engine, Runs: len(runs), Outcomes: map[string]int{},
 	}
 	samples := map[string][]sample{}
 	for _, r := range runs {

@@ -112,8 +112,12 @@ type Change struct {
 	Detail string
 }
 
-// String is one line: kind, configuration, what and detail.
+// String is one line: kind, configuration, what and detail. A change
+// about the results as a whole has the zero Key and shows none.
 func (c Change) String() string {
+	if c.Key == (Key{}) {
+		return fmt.Sprintf("%-11s %s: %s", c.Kind, c.What, c.Detail)
+	}
 	return fmt.Sprintf("%-11s %s: %s: %s", c.Kind, c.Key, c.What, c.Detail)
 }
 
@@ -171,7 +175,17 @@ func (d Diff) String() string {
 //   - more runs ending by livelock, event budget or time limit is a
 //     regression;
 //   - runs of the same seed whose trace hash changed are a note.
+//
+// Configurations are compared within one engine (the Key holds it). When
+// both sides hold runs but no engine in common (a simulator baseline
+// against libcurl results), Compare refuses: the Diff is one regression,
+// "engine", with the zero Key, since a simulator's numbers are no
+// baseline for the real library's; FidelityOf is the comparison that
+// sets engines side by side.
 func Compare(baseline, current Results, tol Tolerances) Diff {
+	if d, ok := engineMismatch(baseline, current); ok {
+		return d
+	}
 	base, cur := byKey(baseline), byKey(current)
 	var d Diff
 	for _, k := range unionKeys(base, cur) {
@@ -197,6 +211,51 @@ func Compare(baseline, current Results, tol Tolerances) Diff {
 		return cmp.Or(cmp.Compare(x.Kind, y.Kind), x.Key.compare(y.Key))
 	})
 	return d
+}
+
+// engineMismatch is Compare's refusal of results of disjoint engines.
+func engineMismatch(baseline, current Results) (Diff, bool) {
+	be, ce := enginesOf(baseline), enginesOf(current)
+	if len(be) == 0 || len(ce) == 0 || slices.ContainsFunc(be, func(e string) bool { return slices.Contains(ce, e) }) {
+		return Diff{}, false
+	}
+	var d Diff
+	d.add(Regression, Key{}, "engine", fmt.Sprintf("the baseline ran on %s, the current results on %s: "+
+		"compare results of one engine (FidelityOf compares engines)", engineList(be), engineList(ce)))
+	return d, true
+}
+
+// enginesOf lists the engines of r's runs (of its summaries, when it
+// has no runs), sorted, each once.
+func enginesOf(r Results) []string {
+	var es []string
+	for _, run := range r.Runs {
+		es = append(es, run.Engine)
+	}
+	if len(r.Runs) == 0 {
+		for _, s := range r.Summaries {
+			es = append(es, s.Engine)
+		}
+	}
+	slices.Sort(es)
+	return slices.Compact(es)
+}
+
+// engineList names engines for people: "simulator and libcurl".
+func engineList(es []string) string {
+	names := make([]string, len(es))
+	for i, e := range es {
+		names[i] = engineName(e)
+	}
+	return strings.Join(names, " and ")
+}
+
+// engineName is an engine's name for people: "simulator" for "".
+func engineName(e string) string {
+	if e == "" {
+		return "simulator"
+	}
+	return e
 }
 
 // group is one configuration's summary and runs.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 )
 
 // The files WriteDir writes.
@@ -25,9 +26,10 @@ const (
 // written to a temporary name and renamed into place, so a reader (or an
 // interrupted run) sees either the previous file or the new one, never a
 // torn one. Plots of the known figures that this report no longer has
-// are removed.
+// are removed, and so are fidelity figures (plots/fidelity-*.svg) it did
+// not write.
 func (r Report) WriteDir(dir string) error {
-	figs, err := Plots(r.Results)
+	figs, err := r.figures()
 	if err != nil {
 		return err
 	}
@@ -45,7 +47,7 @@ func (r Report) WriteDir(dir string) error {
 		return err
 	}
 	files := map[string][]byte{IndexFile: html.Bytes(), SummaryFile: md.Bytes(), ResultsFile: js.Bytes()}
-	for _, f := range figs {
+	for _, f := range figs.all() {
 		files[filepath.Join(PlotsDir, f.Name+".svg")] = f.SVG
 	}
 	for _, name := range sortedNames(files) {
@@ -96,9 +98,20 @@ func writeAtomic(path string, data []byte) error {
 }
 
 // removeStalePlots deletes plots/<figure>.svg for the package's figures
-// that were not written this time; files it did not make stay.
+// that were not written this time, and plots/fidelity-*.svg likewise
+// (the prefix is this package's); files it did not make stay.
 func removeStalePlots(dir string, written map[string][]byte) error {
-	for _, name := range figureNames {
+	names := slices.Clone(figureNames)
+	entries, err := os.ReadDir(filepath.Join(dir, PlotsDir))
+	if err != nil {
+		return fmt.Errorf("reports: %w", err)
+	}
+	for _, e := range entries {
+		if n, ok := strings.CutSuffix(e.Name(), ".svg"); ok && strings.HasPrefix(n, fidelityPrefix) && e.Type().IsRegular() {
+			names = append(names, n)
+		}
+	}
+	for _, name := range names {
 		rel := filepath.Join(PlotsDir, name+".svg")
 		if _, ok := written[rel]; ok {
 			continue

@@ -19,6 +19,19 @@
 // (WriteMarkdown) or as a report folder (WriteDir). Compare sets Results
 // against a baseline under Tolerances; Diff.Regressed is the CI verdict.
 //
+// # Two engines
+//
+// The same scenarios run in the simulator and on the real libcurl
+// (package realcurl), which returns the same scenario.Result; its caller
+// sets Run.Engine to EngineLibcurl. The engine is part of a run's Key, so
+// merged results keep the engines apart, and Compare refuses a baseline
+// of one engine for results of another. FidelityOf is the comparison
+// across engines: it pairs the two sides' runs by scenario, profile and
+// driver and, per pair, sets their latency distributions (two-sample
+// Kolmogorov–Smirnov distance), result codes, timer callback sequences
+// (Run.TimerSeq) and property verdicts side by side. A Report with a
+// Fidelity gets a fidelity section with FidelityPlots' figures.
+//
 // # What it is not
 //
 // It runs nothing and judges no trace: scenarios run in sim/scenario,

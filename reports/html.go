@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -30,6 +31,20 @@ type htmlView struct {
 	Violations []violationRow
 	Omitted    int
 	Figures    []figureView
+	Fidelity   *fidelityView
+}
+
+// fidelityView is the fidelity section: its tables, notes and figures.
+type fidelityView struct {
+	Title, Headline, Criteria string
+	Sim, Real                 string
+	Metrics                   []fidMetricRow
+	Results                   []fidResultRow
+	Timers                    []fidTimerRow
+	Properties                []fidPropertyRow
+	Notes                     []fidNote
+	Figures                   []figureView
+	Omitted                   int // figures left out (maxFidelityFigures)
 }
 
 type diffView struct {
@@ -45,17 +60,40 @@ type figureView struct {
 }
 
 // WriteHTML writes the report as one self-contained HTML file: tables,
-// the comparison, and every figure of Plots as an SVG image embedded in
-// a data: URL. It needs no script, style sheet or font from elsewhere.
+// the comparison, the fidelity section, and every figure of Plots (and
+// FidelityPlots) as an SVG image embedded in a data: URL. It needs no
+// script, style sheet or font from elsewhere.
 func (r Report) WriteHTML(w io.Writer) error {
-	figs, err := Plots(r.Results)
+	figs, err := r.figures()
 	if err != nil {
 		return err
 	}
 	return r.writeHTML(w, figs)
 }
 
-func (r Report) writeHTML(w io.Writer, figs []Figure) error {
+// reportFigures are a report's rendered figures: those of its results,
+// and those of its fidelity section with how many were left out.
+type reportFigures struct {
+	main, fidelity []Figure
+	fidOmitted     int
+}
+
+// all lists every figure, for WriteDir.
+func (rf reportFigures) all() []Figure { return append(slices.Clip(rf.main), rf.fidelity...) }
+
+func (r Report) figures() (reportFigures, error) {
+	var rf reportFigures
+	var err error
+	if rf.main, err = Plots(r.Results); err != nil {
+		return rf, err
+	}
+	if r.Fidelity != nil {
+		rf.fidelity, rf.fidOmitted, err = fidelityFigures(*r.Fidelity)
+	}
+	return rf, err
+}
+
+func (r Report) writeHTML(w io.Writer, figs reportFigures) error {
 	v := htmlView{Title: r.title(), Schema: Schema, Totals: totalsOf(r.Results),
 		Scenarios: scenarioRows(r.Results), Metrics: metricRows(r.Results)}
 	v.Violations, v.Omitted = violationRows(r.Results)
@@ -63,13 +101,26 @@ func (r Report) writeHTML(w io.Writer, figs []Figure) error {
 		head, _, _ := strings.Cut(r.Diff.String(), "\n")
 		v.Diff = &diffView{Regressed: r.Diff.Regressed(), Headline: head, Changes: r.Diff.Changes}
 	}
-	for _, f := range figs {
+	for _, f := range figs.main {
 		v.Figures = append(v.Figures, figureViewOf(f))
+	}
+	if r.Fidelity != nil {
+		v.Fidelity = fidelityViewOf(*r.Fidelity, figs)
 	}
 	if err := page.Execute(w, v); err != nil {
 		return fmt.Errorf("reports: html: %w", err)
 	}
 	return nil
+}
+
+func fidelityViewOf(f Fidelity, figs reportFigures) *fidelityView {
+	v := &fidelityView{Title: f.Title(), Headline: f.headline(), Criteria: f.criteriaText(), Sim: f.Sim, Real: f.Real,
+		Metrics: fidMetricRows(f), Results: fidResultRows(f), Timers: fidTimerRows(f), Properties: fidPropertyRows(f),
+		Notes: fidNotes(f), Omitted: figs.fidOmitted}
+	for _, fig := range figs.fidelity {
+		v.Figures = append(v.Figures, figureViewOf(fig))
+	}
+	return v
 }
 
 // figureViewOf embeds f. An SVG inside <img> runs no script and loads

@@ -9,8 +9,9 @@ import (
 
 // WriteMarkdown writes the report's summary as Markdown: the headline,
 // the comparison (if any), a table of scenario configurations, a table of
-// latency statistics (ms) and the violations. It is for CI job summaries
-// and pull requests; the plots are in the HTML report.
+// latency statistics (ms), the violations and, when the report has one,
+// the Fidelity section (Fidelity.WriteMarkdown). It is for CI job
+// summaries and pull requests; the plots are in the HTML report.
 func (r Report) WriteMarkdown(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	t := totalsOf(r.Results)
@@ -23,6 +24,10 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	writeMarkdownScenarios(bw, r.Results)
 	writeMarkdownMetrics(bw, r.Results)
 	writeMarkdownViolations(bw, r.Results)
+	if r.Fidelity != nil {
+		fmt.Fprintln(bw)
+		r.Fidelity.writeMarkdown(bw)
+	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("reports: %w", err)
 	}

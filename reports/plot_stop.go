@@ -144,10 +144,11 @@ func histogram(sorted, edges []float64) []int {
 	return counts
 }
 
-// stepOutline is the outline of a histogram: up and down each bar.
-func stepOutline(edges []float64, counts []int) plotter.XYs {
+// stepOutline is the outline of a histogram of counts or shares: up and
+// down each bar.
+func stepOutline[T int | float64](edges []float64, heights []T) plotter.XYs {
 	pts := plotter.XYs{{X: edges[0], Y: 0}}
-	for i, n := range counts {
+	for i, n := range heights {
 		pts = append(pts, plotter.XY{X: edges[i], Y: float64(n)}, plotter.XY{X: edges[i+1], Y: float64(n)})
 	}
 	return append(pts, plotter.XY{X: edges[len(edges)-1], Y: 0})

@@ -97,11 +97,16 @@ func newChart(title, xlabel, ylabel string, h vg.Length) *chart {
 	return &chart{p: p, legend: lg, w: chartWidth, h: h}
 }
 
-// svg renders the chart: the plot on the left, the legend in a column on
-// the right, level with the data area's top.
+// svg renders the chart alone on a canvas of its size.
 func (c *chart) svg() ([]byte, error) {
 	canvas := vgsvg.New(c.w, c.h)
-	dc := draw.Crop(draw.New(canvas), margin, -margin, margin, -margin)
+	c.draw(draw.Crop(draw.New(canvas), margin, -margin, margin, -margin))
+	return svgBytes(canvas, c.p.Title.Text)
+}
+
+// draw draws the chart into dc: the plot on the left, the legend in a
+// column on the right, level with the data area's top.
+func (c *chart) draw(dc draw.Canvas) {
 	lw := vg.Length(0)
 	if r := c.legend.Rectangle(dc); r.Size().X > 0 {
 		lw = r.Size().X + legendGap
@@ -111,9 +116,13 @@ func (c *chart) svg() ([]byte, error) {
 		top := c.p.Title.TextStyle.Rectangle(c.p.Title.Text).Size().Y + c.p.Title.Padding
 		c.legend.Draw(draw.Crop(dc, dc.Size().X-lw+legendGap, 0, 0, -top))
 	}
+}
+
+// svgBytes serializes a finished canvas, named title in an error.
+func svgBytes(canvas *vgsvg.Canvas, title string) ([]byte, error) {
 	var buf bytes.Buffer
 	if _, err := canvas.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("reports: rendering %q: %w", c.p.Title.Text, err)
+		return nil, fmt.Errorf("reports: rendering %q: %w", title, err)
 	}
 	return withFallbackFonts(buf.Bytes()), nil
 }

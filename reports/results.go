@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/expirylab/expiry/model"
+	"github.com/expirylab/expiry/sim"
 	"github.com/expirylab/expiry/sim/scenario"
 )
 
@@ -26,12 +28,24 @@ type Results struct {
 	Timeline *Timeline `json:"timeline,omitempty"`
 }
 
+// EngineLibcurl is the Engine of runs on the real libcurl (package
+// realcurl). The simulator's runs have Engine "".
+const EngineLibcurl = "libcurl"
+
+// MaxTimerSeq bounds Run.TimerSeq: enough to tell the callback patterns
+// of a few transfers apart, not a trace.
+const MaxTimerSeq = 64
+
 // Run is one scenario run under one seed, reduced to what reports need:
-// no trace, only its hash.
+// no trace, only its hash and the timer callback's values.
 type Run struct {
 	Scenario string `json:"scenario"`
 	Profile  string `json:"profile"`
 	Driver   string `json:"driver"`
+	// Engine is what ran the scenario: "" for the simulator
+	// (sim/scenario), EngineLibcurl for the real library. FromResult
+	// leaves it "", the real engine's caller sets it, like Params.
+	Engine string `json:"engine,omitempty"`
 	// Params are the settings that tell runs of one scenario name apart
 	// and that plots need (ParamPollCap...); see ParamsOf.
 	Params map[string]string `json:"params,omitempty"`
@@ -42,7 +56,15 @@ type Run struct {
 	Transfers []Transfer `json:"transfers"`
 	Stops     []Stop     `json:"stops,omitempty"`
 	Counters  Counters   `json:"counters"`
-	Verdicts  []Verdict  `json:"verdicts,omitempty"`
+	// TimerSeq is the timer callback's values (the ms of every timer-cb
+	// record: −1 delete, 0 at once, else a timeout) in call order, the
+	// first MaxTimerSeq of them; TimerSeqTruncated says the run made
+	// more calls than that. Both are empty when the run kept no trace,
+	// so an empty TimerSeq means "no calls" only when Counters count
+	// none either (see timerSeqKnown).
+	TimerSeq          []int64   `json:"timer_seq,omitempty"`
+	TimerSeqTruncated bool      `json:"timer_seq_truncated,omitempty"`
+	Verdicts          []Verdict `json:"verdicts,omitempty"`
 }
 
 // Outcome is how the run's kernel stopped.
@@ -133,19 +155,33 @@ type Verdict struct {
 }
 
 // Key identifies a scenario configuration: the runs sharing a Key differ
-// only by seed and are aggregated together.
+// only by seed and are aggregated together. The engine is part of it, so
+// that merged results of the simulator and of libcurl stay apart.
 type Key struct {
 	Scenario, Profile, Driver string
 	Params                    string // canonical "k=v k=v"
+	Engine                    string // "" for the simulator
 }
 
-// String is "scenario profile driver [params]".
+// String is "scenario profile driver [params] [engine=name]".
 func (k Key) String() string {
 	s := k.Scenario + " " + k.Profile + " " + k.Driver
-	if k.Params != "" {
-		s += " " + k.Params
+	if p := withEngine(k.Params, k.Engine); p != "" {
+		s += " " + p
 	}
 	return s
+}
+
+// withEngine appends "engine=name" to a params text unless the engine
+// is the simulator, whose results read as they did before engines.
+func withEngine(params, engine string) string {
+	switch {
+	case engine == "":
+		return params
+	case params == "":
+		return "engine=" + engine
+	}
+	return params + " engine=" + engine
 }
 
 // compare orders keys field by field.
@@ -159,12 +195,15 @@ func (k Key) compare(o Key) int {
 	if c := strings.Compare(k.Driver, o.Driver); c != 0 {
 		return c
 	}
-	return strings.Compare(k.Params, o.Params)
+	if c := strings.Compare(k.Params, o.Params); c != 0 {
+		return c
+	}
+	return strings.Compare(k.Engine, o.Engine)
 }
 
 // Key is the run's scenario configuration.
 func (r Run) Key() Key {
-	return Key{r.Scenario, r.Profile, r.Driver, paramString(r.Params)}
+	return Key{Scenario: r.Scenario, Profile: r.Profile, Driver: r.Driver, Params: paramString(r.Params), Engine: r.Engine}
 }
 
 // paramString writes params as "k=v" pairs sorted by key.
@@ -177,8 +216,9 @@ func paramString(p map[string]string) string {
 }
 
 // FromResult reduces a scenario result to a Run named name (r.Scenario
-// when name is ""), with the verdicts the caller's checkers gave. Params
-// are left for the caller (ParamsOf), as the result does not carry them.
+// when name is ""), with the verdicts the caller's checkers gave, and its
+// TimerSeq when r has a trace. Params and Engine are left for the caller
+// (ParamsOf), as the result does not carry them.
 func FromResult(name string, r scenario.Result, verdicts []Verdict) Run {
 	if name == "" {
 		name = r.Scenario
@@ -198,7 +238,32 @@ func FromResult(name string, r scenario.Result, verdicts []Verdict) Run {
 	for _, s := range r.Stops {
 		run.Stops = append(run.Stops, stopOf(s))
 	}
+	run.TimerSeq, run.TimerSeqTruncated = timerSeqOf(r.Trace)
 	return run
+}
+
+// timerSeqOf reads the timer callback's values out of a trace: the ms
+// field of its timer-cb records, at most MaxTimerSeq, and whether there
+// were more. A record whose ms does not parse is skipped: the trace
+// format is the engines' contract, and a report is no place to enforce
+// it.
+func timerSeqOf(trace []sim.Record) ([]int64, bool) {
+	var seq []int64
+	for _, rec := range trace {
+		if rec.Kind != "timer-cb" {
+			continue
+		}
+		v, ok := rec.Get("ms")
+		ms, err := strconv.ParseInt(v, 10, 64)
+		if !ok || err != nil {
+			continue
+		}
+		if len(seq) == MaxTimerSeq {
+			return seq, true
+		}
+		seq = append(seq, ms)
+	}
+	return seq, false
 }
 
 func countersOf(c scenario.Counters) Counters {

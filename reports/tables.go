@@ -9,13 +9,17 @@ import (
 )
 
 // Report is what the HTML and Markdown renderings show: the results and,
-// when a baseline was given, the comparison with it.
+// when a baseline was given, the comparison with it, and when another
+// engine ran the same scenarios, the fidelity comparison.
 type Report struct {
 	// Title heads the report; "" means "expiry report".
 	Title   string
 	Results Results
 	// Diff is the comparison with a baseline, or nil.
 	Diff *Diff
+	// Fidelity is the comparison of two engines (FidelityOf), or nil.
+	// Results is usually one of its sides, but need not be.
+	Fidelity *Fidelity
 }
 
 func (r Report) title() string {
@@ -38,7 +42,7 @@ func scenarioRows(res Results) []scenarioRow {
 	var rows []scenarioRow
 	for _, s := range res.Summaries {
 		rows = append(rows, scenarioRow{
-			Scenario: s.Scenario, Profile: s.Profile, Driver: s.Driver, Params: paramString(s.Params),
+			Scenario: s.Scenario, Profile: s.Profile, Driver: s.Driver, Params: withEngine(paramString(s.Params), s.Engine),
 			Runs: s.Runs, Outcomes: countList(s.Outcomes), Violating: s.Violating, Violated: countList(s.Violated),
 		})
 	}
@@ -75,7 +79,7 @@ func metricRows(res Results) []metricRow {
 				continue
 			}
 			rows = append(rows, metricRow{
-				Scenario: s.Scenario, Profile: s.Profile, Driver: s.Driver, Params: paramString(s.Params),
+				Scenario: s.Scenario, Profile: s.Profile, Driver: s.Driver, Params: withEngine(paramString(s.Params), s.Engine),
 				Metric: metricTitle(st.Metric), Count: st.Count,
 				Min: usAsMs(st.Min), P50: usAsMs(st.P50), P90: usAsMs(st.P90), P99: usAsMs(st.P99), Max: usAsMs(st.Max),
 				WorstSeed: st.WorstSeed,
@@ -131,7 +135,7 @@ func violationRows(res Results) ([]violationRow, int) {
 				continue
 			}
 			rows = append(rows, violationRow{
-				Scenario: r.Scenario, Profile: r.Profile, Driver: r.Driver, Params: paramString(r.Params),
+				Scenario: r.Scenario, Profile: r.Profile, Driver: r.Driver, Params: withEngine(paramString(r.Params), r.Engine),
 				Seed: r.Seed, Property: v.Property, At: usAsMs(float64(v.AtUs)), Transfer: v.Transfer,
 				Detail: v.Detail, Lines: v.Lines,
 			})

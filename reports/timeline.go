@@ -87,8 +87,8 @@ func TimelineOf(run Run, trace []sim.Record) Timeline {
 
 // before orders timelines by (Key, seed), for Merge's choice.
 func (t *Timeline) before(o *Timeline) bool {
-	k := Key{t.Scenario, t.Profile, t.Driver, paramString(t.Params)}
-	ok := Key{o.Scenario, o.Profile, o.Driver, paramString(o.Params)}
+	k := Key{Scenario: t.Scenario, Profile: t.Profile, Driver: t.Driver, Params: paramString(t.Params)}
+	ok := Key{Scenario: o.Scenario, Profile: o.Profile, Driver: o.Driver, Params: paramString(o.Params)}
 	return cmp.Or(k.compare(ok), cmp.Compare(t.Seed, o.Seed)) < 0
 }
 
