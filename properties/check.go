@@ -115,6 +115,8 @@ func (c *checker) record(i int) {
 	m.lastLine = i
 	if h := handlers[r.Kind]; h != nil {
 		h(c, m, i, r)
+	} else if r.Kind == "msg" && c.sub.Opaque {
+		c.onFinish(m, i, r) // no finish record: the DONE message is the end
 	}
 	if r.Transfer != 0 {
 		m.touch(m.get(r.Transfer))
@@ -196,21 +198,23 @@ func (c *checker) onCall(m *multi, i int, r sim.Record) {
 func (c *checker) onReturn(m *multi, i int, r sim.Record) {
 	fn, code := text(r, "fn"), text(r, "code")
 	now := r.At.Micros()
-	switch fn {
-	case "timeout":
+	switch {
+	case c.sub.Opaque && (fn == "timeout" || fn == "poll" || fn == "wait"):
+		// compared with the index, which an opaque trace does not show
+	case fn == "timeout":
 		ms, _ := field(r, "ms")
 		c.checkTold(m, i, now, ms, "multi_timeout returned")
 		c.checkZero(m, i, now, ms)
-	case "poll", "wait":
+	case fn == "poll" || fn == "wait":
 		c.onWaitReturn(m, i, r)
-	case "info_read":
-	case "add":
+	case fn == "info_read":
+	case fn == "add":
 		if x := m.get(r.Transfer); code != "OK" {
 			x.attached, x.alive = false, false
 			m.touch(x)
 		}
 		c.settled(m, i, now)
-	case "remove":
+	case fn == "remove":
 		c.onRemoved(m, i, r.Transfer)
 		c.settled(m, i, now)
 	default:
@@ -222,6 +226,9 @@ func (c *checker) onReturn(m *multi, i int, r sim.Record) {
 // settled runs the checks that hold whenever a call that updates the
 // timer returns to the application.
 func (c *checker) settled(m *multi, i int, now int64) {
+	if c.sub.Opaque {
+		return
+	}
 	c.checkOwed(m, i)
 	c.checkIndex(m, i)
 	if c.sub.EventDriven && !m.dead {

@@ -1,7 +1,9 @@
 package properties_test
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -419,4 +421,62 @@ func TestCheckAnyTrace(t *testing.T) {
 		}
 		properties.Check(trace, sub, properties.TraceProperties)
 	})
+}
+
+// opaque keeps what a real application sees of a trace: API calls and
+// returns and callbacks (libcurl's own trace has nothing else).
+func opaque(trace []sim.Record) []sim.Record {
+	var out []sim.Record
+	for _, r := range trace {
+		if r.Level == sim.LevelAPI || r.Level == sim.LevelCallback {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// TestOpaqueTraces: the checkers judge a trace without the library's
+// internals (RealHost's Opaque subject) by what it shows. The families'
+// traces cut to their API and callback records pass; a DONE message moved
+// past the limit is a missed deadline, and one before it a premature
+// expiry.
+func TestOpaqueTraces(t *testing.T) {
+	for _, f := range scenario.Families() {
+		for _, p := range []model.Profile{model.Curl788(), model.Curl8()} {
+			for _, d := range scenario.Drivers() {
+				s := f.Build(p, d, 0)
+				r, err := scenario.Run(s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				trace := opaque(r.Trace)
+				sub := properties.RealHost(properties.SubjectOf(s, r))
+				if vs := properties.Check(trace, sub, properties.TraceProperties); len(vs) > 0 {
+					t.Errorf("%s/%s/%v:\n%s", f.Name, p.Name, d, properties.Report(vs, trace, 3, 3))
+				}
+				if f.Name != "stall" {
+					continue
+				}
+				for i, rec := range trace {
+					if rec.Kind != "msg" {
+						continue
+					}
+					for _, c := range []struct {
+						at   sim.Time
+						want properties.Property
+					}{
+						{rec.At.Add(time.Second), properties.NoMissedDeadline},
+						{rec.At.Add(-500 * time.Millisecond), properties.NoPrematureExpiry},
+					} {
+						moved := slices.Clone(trace)
+						moved[i].At = c.at
+						slices.SortStableFunc(moved, func(a, b sim.Record) int { return cmp.Compare(a.At, b.At) })
+						if vs := properties.Check(moved, sub, properties.TraceProperties); !has(vs, c.want) {
+							t.Errorf("%s/%v: DONE moved to %v: no %v in %v", p.Name, d, c.at, c.want, vs)
+						}
+					}
+				}
+			}
+		}
+	}
 }

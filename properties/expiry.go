@@ -176,7 +176,7 @@ func (c *checker) checkUnfinished(m *multi, x *xfer) {
 	// Only a transfer the Subject knows is held to running: its
 	// application honours the timer it is given.
 	lim, known := c.limits(x.id)
-	if known && !x.ran && until >= x.addAt.Add(max(lim.Grace, 5*time.Millisecond)) {
+	if known && !c.sub.Opaque && !x.ran && until >= x.addAt.Add(max(lim.Grace, 5*time.Millisecond)) {
 		c.flagLines(NoMissedDeadline, lines, m.thread, x.id, "x%d was added at %dus and never ran", x.id, x.addAt.Micros())
 	}
 }

@@ -86,9 +86,11 @@ func (c *checker) onTimerCB(m *multi, i int, r sim.Record) {
 		x.alive, x.dirty = false, false
 		m.touch(x)
 	}
-	c.checkTold(m, i, now, ms, "the timer callback was told")
-	c.checkZero(m, i, now, ms)
-	c.checkRepeat(m, i, ms, now)
+	if !c.sub.Opaque {
+		c.checkTold(m, i, now, ms, "the timer callback was told")
+		c.checkZero(m, i, now, ms)
+		c.checkRepeat(m, i, ms, now)
+	}
 	point, _, _ := m.exposed(now)
 	m.last = announcement{valid: true, ms: ms, point: point, line: i}
 	m.forgotA, m.forgotT = false, false

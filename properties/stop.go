@@ -469,6 +469,12 @@ func (sp *stopPass) latency(r *stopReq) {
 		woke := sp.wokeAt(perf, look)
 		after, afterCB = max(after, woke), max(afterCB, woke)
 	}
+	if r.mech == "easy-stop" && r.whatAt > after {
+		// The request reached the model later than the stopper's record
+		// (it waited for the share mutex, then for its wake-up): runs
+		// before that could not see it.
+		after = r.whatAt
+	}
 	poll := sub.PollCap > 0
 	idle := sub.PollCap + 5*time.Millisecond
 	var deadline sim.Time

@@ -40,6 +40,15 @@ type Subject struct {
 	// wakeup pair (easy and multi-poll drivers), so that easy-stop and
 	// multi_wakeup reach it within one wake-up.
 	WatchesWakeup bool
+	// Opaque says the trace shows only what an application sees (API
+	// calls and returns, timer and socket callbacks, DONE messages,
+	// progress callbacks, stop requests), not the library's internals
+	// (timer lists, index, runs, states): a real libcurl's trace. The
+	// checks that compare the application's view with those internals
+	// (P1, P2, P3, P6's "nothing is due", P7) then have nothing to judge
+	// and are skipped; P4, P5 at each transfer's end, P8 and P9 are judged
+	// from the DONE messages and the stop records.
+	Opaque bool
 	// StopWake is one wake-up of the performing thread, the slack of
 	// P8's wake-up bounds; 0 means 1 ms (the default host model wakes a
 	// thread within 50 µs).
@@ -207,4 +216,27 @@ func slack(h sim.Host, d time.Duration) time.Duration {
 		sl = min(d/time.Duration(h.SlackDiv), h.SlackMax)
 	}
 	return max(sl, h.SlackMin)
+}
+
+// RealHostSlack is what RealHost adds to a Subject's allowances: a real
+// machine's scheduler (a loaded 2-core box, a thread woken by a socket or a
+// timer, libcurl's own work per call) is slower and far less regular than
+// the simulated host model, by up to a few milliseconds.
+const RealHostSlack = 10 * time.Millisecond
+
+// RealHost makes a Subject fit a trace recorded on a real libcurl
+// (package realcurl): the trace is Opaque, it does not show when a
+// transfer connected (Limits.ConnectBound false: the connect limit is held
+// only through P4), and every transfer's grace and the stop wake-up grow
+// by RealHostSlack. The properties stay the same; only what the trace can
+// show and the allowances for lateness change.
+func RealHost(sub Subject) Subject {
+	sub.Opaque = true
+	sub.Transfers = append([]Limits(nil), sub.Transfers...)
+	for i := range sub.Transfers {
+		sub.Transfers[i].Grace += RealHostSlack
+		sub.Transfers[i].ConnectBound = false
+	}
+	sub.StopWake = sub.stopWake() + RealHostSlack
+	return sub
 }

@@ -29,6 +29,7 @@ type htmlView struct {
 	Scenarios  []scenarioRow
 	Metrics    []metricRow
 	Violations []violationRow
+	Skipped    []Skip
 	Omitted    int
 	Figures    []figureView
 	Fidelity   *fidelityView
@@ -95,7 +96,7 @@ func (r Report) figures() (reportFigures, error) {
 
 func (r Report) writeHTML(w io.Writer, figs reportFigures) error {
 	v := htmlView{Title: r.title(), Schema: Schema, Totals: totalsOf(r.Results),
-		Scenarios: scenarioRows(r.Results), Metrics: metricRows(r.Results)}
+		Scenarios: scenarioRows(r.Results), Metrics: metricRows(r.Results), Skipped: r.Results.Skipped}
 	v.Violations, v.Omitted = violationRows(r.Results)
 	if r.Diff != nil {
 		head, _, _ := strings.Cut(r.Diff.String(), "\n")

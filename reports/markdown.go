@@ -24,6 +24,7 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	writeMarkdownScenarios(bw, r.Results)
 	writeMarkdownMetrics(bw, r.Results)
 	writeMarkdownViolations(bw, r.Results)
+	writeMarkdownSkipped(bw, r.Results)
 	if r.Fidelity != nil {
 		fmt.Fprintln(bw)
 		r.Fidelity.writeMarkdown(bw)
@@ -32,6 +33,17 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 		return fmt.Errorf("reports: %w", err)
 	}
 	return nil
+}
+
+// writeMarkdownSkipped lists the configurations an engine could not run.
+func writeMarkdownSkipped(w io.Writer, res Results) {
+	if len(res.Skipped) == 0 {
+		return
+	}
+	fmt.Fprint(w, "\n## Not expressible\n\n| scenario | engine | why |\n|---|---|---|\n")
+	for _, s := range res.Skipped {
+		fmt.Fprintf(w, "| %s | %s | %s |\n", mdCell(s.Scenario), mdCell(s.Engine), mdCell(s.Reason))
+	}
 }
 
 func writeMarkdownDiff(w io.Writer, d Diff) {

@@ -25,15 +25,31 @@ func New(runs []Run) Results {
 func Merge(parts ...Results) Results {
 	var runs []Run
 	var tl *Timeline
+	var skipped []Skip
 	for _, p := range parts {
 		runs = append(runs, p.Runs...)
+		skipped = append(skipped, p.Skipped...)
 		if p.Timeline != nil && (tl == nil || p.Timeline.before(tl)) {
 			tl = p.Timeline
 		}
 	}
 	out := New(runs)
 	out.Timeline = tl
+	out.Skipped = SortSkips(skipped)
 	return out
+}
+
+// SortSkips sorts skipped configurations and drops duplicates (nil for
+// none).
+func SortSkips(s []Skip) []Skip {
+	if len(s) == 0 {
+		return nil
+	}
+	s = slices.Clone(s)
+	slices.SortFunc(s, func(a, b Skip) int {
+		return cmp.Or(cmp.Compare(a.Scenario, b.Scenario), cmp.Compare(a.Engine, b.Engine), cmp.Compare(a.Reason, b.Reason))
+	})
+	return slices.Compact(s)
 }
 
 // canonical sorts runs and drops exact duplicates. Runs equal in key,

@@ -26,6 +26,16 @@ type Results struct {
 	// Timeline is one chosen run's timeline, for the report's timeline
 	// plot; nil when none was chosen.
 	Timeline *Timeline `json:"timeline,omitempty"`
+	// Skipped are the scenario configurations an engine could not run
+	// (the real libcurl cannot express every scenario), sorted.
+	Skipped []Skip `json:"skipped,omitempty"`
+}
+
+// Skip is a scenario configuration an engine did not run, and why.
+type Skip struct {
+	Scenario string `json:"scenario"`
+	Engine   string `json:"engine"`
+	Reason   string `json:"reason"`
 }
 
 // EngineLibcurl is the Engine of runs on the real libcurl (package

@@ -34,6 +34,7 @@ type sweepFlags struct {
 	baseline  string
 	writeBase bool
 	timeline  string
+	engine    string
 }
 
 func (f *sweepFlags) register(fs *flag.FlagSet, cmd string) {
@@ -45,6 +46,7 @@ func (f *sweepFlags) register(fs *flag.FlagSet, cmd string) {
 	fs.StringVar(&f.only, "only", "", "run only scenarios whose name contains this text")
 	fs.StringVar(&f.profile, "profile", "", "run only scenarios of this profile")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar and no summary table")
+	fs.StringVar(&f.engine, "engine", engineSim, "what runs the scenarios: sim, or libcurl (the system's libcurl in real time; needs a simrun built with -tags libcurl)")
 	fs.StringVar(&f.timeline, "timeline", "", "the scenario whose first run the report draws as a timeline (default: the first stop scenario)")
 	if cmd == "compare" {
 		fs.StringVar(&f.baseline, "baseline", "", "baseline results.json to compare with (required)")
@@ -52,11 +54,12 @@ func (f *sweepFlags) register(fs *flag.FlagSet, cmd string) {
 	}
 }
 
-// job is one run of a sweep: a scenario entry and a seed.
+// job is one run of a sweep: a scenario entry and a seed, on an engine.
 type job struct {
 	name string
 	file spec.File
 	seed uint64
+	eng  engine
 }
 
 // sweepCmd is run, check and compare.
@@ -71,9 +74,16 @@ func sweepCmd(cmd string, args []string, stdout, stderr io.Writer) int {
 	if cmd == "compare" && f.baseline == "" {
 		return fail(stderr, usagef("compare needs -baseline FILE"))
 	}
-	jobs, err := f.plan(fs.Args())
+	eng, err := engineByName(f.engine)
 	if err != nil {
 		return fail(stderr, err)
+	}
+	jobs, skipped, err := f.plan(fs.Args(), eng)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	for _, sk := range skipped {
+		fmt.Fprintf(stderr, "simrun: %s: not expressible on %s: %s\n", sk.Scenario, sk.Engine, sk.Reason)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -87,38 +97,60 @@ func sweepCmd(cmd string, args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, err)
 	}
 	res := reports.New(runs)
-	res.Timeline = f.timelineOf(jobs, runs)
+	res.Skipped = reports.SortSkips(skipped)
+	if !eng.realTime {
+		res.Timeline = f.timelineOf(jobs, runs)
+	}
 	return f.finish(cmd, res, time.Since(start), stdout, stderr)
 }
 
 // plan expands the scenario files (or the catalogue) into jobs, in a
 // fixed order, and keeps this shard's.
-func (f *sweepFlags) plan(files []string) ([]job, error) {
+// Entries the engine cannot express are skipped, each with its reason.
+func (f *sweepFlags) plan(files []string, eng engine) ([]job, []reports.Skip, error) {
 	entries, err := loadEntries(files)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	i, n, err := parseShard(f.shard)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var jobs []job
+	var skipped []reports.Skip
 	k := 0
 	for _, e := range entries {
 		if !strings.Contains(e.Name, f.only) || (f.profile != "" && !hasProfile(e.Spec, f.profile)) {
 			continue
 		}
-		for _, seed := range f.seeds(e.Spec) {
+		seeds := f.seeds(e.Spec)
+		if why := expressible(eng, e.Spec, seeds[0]); why != nil {
+			skipped = append(skipped, reports.Skip{Scenario: e.Name, Engine: eng.name, Reason: why.Error()})
+			continue
+		}
+		for _, seed := range seeds {
 			if k%n == i {
-				jobs = append(jobs, job{name: e.Name, file: e.Spec, seed: seed})
+				jobs = append(jobs, job{name: e.Name, file: e.Spec, seed: seed, eng: eng})
 			}
 			k++
 		}
 	}
 	if len(jobs) == 0 {
-		return nil, usagef("no scenario matches (see simrun list)")
+		if len(skipped) > 0 {
+			return nil, skipped, usagef("no matching scenario can run on %s (%d not expressible)", eng.name, len(skipped))
+		}
+		return nil, nil, usagef("no scenario matches (see simrun list)")
 	}
-	return jobs, nil
+	return jobs, skipped, nil
+}
+
+// expressible builds an entry's scenario and asks the engine.
+func expressible(eng engine, f spec.File, seed uint64) error {
+	s, err := f.Scenario(seed)
+	if err != nil {
+		return err
+	}
+	return eng.expressible(&s)
 }
 
 func hasProfile(f spec.File, name string) bool {
@@ -195,7 +227,7 @@ func sweep(ctx context.Context, jobs []job, parallel int, check bool, tick func(
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i] = runJob(jobs[i], check)
+				out[i] = runJob(ctx, jobs[i], check)
 				tick()
 			}
 		}()
@@ -224,24 +256,25 @@ feed:
 }
 
 // runJob runs one scenario under one seed and reduces it for the report.
-func runJob(j job, check bool) outcome {
+func runJob(ctx context.Context, j job, check bool) outcome {
 	s, err := j.file.Scenario(j.seed)
 	if err != nil {
 		return outcome{err: fmt.Errorf("%s seed %d: %w", j.name, j.seed, err)}
 	}
-	if !check {
+	if !check && !j.eng.realTime {
 		s.Trace = scenario.TraceHash
 	}
-	r, err := scenario.Run(s)
+	r, err := j.eng.run(ctx, s)
 	if err != nil {
-		return outcome{err: fmt.Errorf("%s seed %d: %w", j.name, j.seed, err)}
+		return outcome{err: fmt.Errorf("%s seed %d on %s: %w", j.name, j.seed, j.eng.name, err)}
 	}
 	var verdicts []reports.Verdict
 	if check {
-		verdicts = judge(s, r)
+		verdicts = judge(s, r, j.eng)
 	}
 	run := reports.FromResult(j.name, r, verdicts)
 	run.Params = reports.ParamsOf(s)
+	run.Engine = j.eng.reportEngine()
 	return outcome{run: run}
 }
 
