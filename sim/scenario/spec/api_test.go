@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/expirylab/expiry/sim/scenario"
 )
@@ -144,11 +145,11 @@ func TestLookupAndList(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
 	first := "families/blackhole.toml: SYNs are dropped, the connect hangs; CONNECTTIMEOUT_MS 700"
-	last := "142 scenarios in 38 files, 8126 runs at the default runs"
+	last := "154 scenarios in 43 files, 8726 runs at the default runs"
 	if lines[0] != first || lines[len(lines)-1] != last {
 		t.Errorf("List starts %q and ends %q; want %q ... %q", lines[0], lines[len(lines)-1], first, last)
 	}
-	if want := len(Catalog()) + 38 + 1; len(lines) != want {
+	if want := len(Catalog()) + 43 + 1; len(lines) != want {
 		t.Errorf("List has %d lines, want %d (an entry each, a header per file, the total)", len(lines), want)
 	}
 }
@@ -178,5 +179,29 @@ func TestDocExample(t *testing.T) {
 	}
 	if n := len(f.Expand()); n != 4 {
 		t.Errorf("the doc's example stands for %d scenarios, want 4", n)
+	}
+}
+
+// TestRandomPhase: epoch_phase = "random" gives each seed its own phase,
+// the same one every time, in whole µs within a second.
+func TestRandomPhase(t *testing.T) {
+	f, err := Parse("r.toml", []byte("profile = \"curl-7.88\"\nepoch_phase = \"random\"\n[[servers]]\nhost = \"s\"\nbehavior = \"quick(1)\"\n[[names]]\nname = \"n\"\nhosts = [\"s\"]\n[[transfers]]\nhost = \"n\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[time.Duration]bool{}
+	for seed := uint64(1); seed <= 20; seed++ {
+		a, err1 := f.Scenario(seed)
+		b, err2 := f.Scenario(seed)
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		if a.EpochPhase != b.EpochPhase || a.EpochPhase < 0 || a.EpochPhase >= time.Second || a.EpochPhase%time.Microsecond != 0 {
+			t.Fatalf("seed %d: phases %v and %v", seed, a.EpochPhase, b.EpochPhase)
+		}
+		seen[a.EpochPhase] = true
+	}
+	if len(seen) < 15 {
+		t.Errorf("20 seeds gave only %d phases", len(seen))
 	}
 }

@@ -11,15 +11,17 @@ import (
 // catalogFS holds the built-in scenario files: catalog/families (every
 // scenario.Families() family under both profiles and every driver),
 // catalog/situations (every scenario.Situations() situation with every
-// mechanism that applies, under both profiles) and catalog/pollcap (the
-// xferinfo poll-cap sweep and easy-stop as its reference).
+// mechanism that applies, under both profiles), catalog/pollcap (the
+// xferinfo poll-cap sweep and easy-stop as its reference) and
+// catalog/fidelity (the scenarios simrun fidelity holds the simulator's
+// curl-7.88 profile to the system's libcurl 7.88.1 with).
 //
 //go:embed catalog
 var catalogFS embed.FS
 
 // catalogDirs are the catalogue's folders, in the order Catalog lists
 // them (files within a folder go in name order).
-var catalogDirs = []string{"catalog/families", "catalog/situations", "catalog/pollcap"}
+var catalogDirs = []string{"catalog/families", "catalog/situations", "catalog/pollcap", "catalog/fidelity"}
 
 // Entry is one concrete scenario of the catalogue.
 type Entry struct {

@@ -26,7 +26,7 @@
 //	seed = 1                    # the sweep's first seed (default 1) ...
 //	runs = 100                  # ... and how many consecutive seeds (default 1)
 //	# seeds = [1, 7, 42]        # or exactly these seeds (not with seed/runs)
-//	epoch_phase = "999700us"    # the clock's sub-second phase at time zero
+//	epoch_phase = "999700us"    # the clock's sub-second phase at time zero ("random": drawn per run from its seed)
 //	races = false               # permute simultaneous events (seeded)
 //	time_limit = "10m"          # virtual-time bound; default 10 minutes
 //	event_budget = 0            # kernel events bound; 0: sim's default

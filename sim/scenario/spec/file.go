@@ -32,7 +32,11 @@ type File struct {
 	// Sweep says which seeds a sweep runs.
 	Sweep Sweep
 
-	EpochPhase     time.Duration
+	EpochPhase time.Duration
+	// RandomPhase draws each run's epoch phase from its seed (whole µs in
+	// [0, 1s)), as a real machine's clock has any phase when a run starts;
+	// EpochPhase is then unused. epoch_phase = "random" in a file.
+	RandomPhase    bool
 	Races          bool
 	TimeLimit      time.Duration
 	EventBudget    uint64
@@ -172,7 +176,7 @@ func (f File) Scenario(seed uint64) (scenario.Scenario, error) {
 	}
 	s := scenario.Scenario{
 		Name: f.Name, Profile: f.Profiles[0], Driver: f.drivers()[0], PollCap: f.pollCaps()[0],
-		Seed: seed, EpochPhase: f.EpochPhase, Races: f.Races, TimeLimit: f.TimeLimit,
+		Seed: seed, EpochPhase: f.phase(seed), Races: f.Races, TimeLimit: f.TimeLimit,
 		EventBudget: f.EventBudget, Network: copyNetwork(f.Network), MaxConnections: f.MaxConnections,
 		Stops: append([]scenario.Stop(nil), f.Stops...),
 	}
@@ -236,6 +240,17 @@ func writeDelay(d sim.Dist, seed uint64, id int) func(int) time.Duration {
 	fmt.Fprintf(h, "write-delay/%d", id)
 	r := rand.New(rand.NewPCG(seed, h.Sum64()))
 	return func(int) time.Duration { return d.Draw(r) }
+}
+
+// phase is the run's epoch phase: EpochPhase, or with RandomPhase a draw
+// of its own from the seed.
+func (f *File) phase(seed uint64) time.Duration {
+	if !f.RandomPhase {
+		return f.EpochPhase
+	}
+	h := fnv.New64a()
+	fmt.Fprintf(h, "epoch-phase/%d", seed)
+	return time.Duration(h.Sum64()%1_000_000) * time.Microsecond
 }
 
 // FromScenario is the File of one concrete scenario: one profile, one

@@ -121,7 +121,10 @@ func (w *writer) top(f File) {
 		w.list("poll_cap", mapStrings(f.PollCaps, func(c time.Duration) string { return w.quote(sim.FormatDuration(c)) }))
 	}
 	w.sweep(f.Sweep)
-	if f.EpochPhase != 0 {
+	switch {
+	case f.RandomPhase:
+		w.str("epoch_phase", "random")
+	case f.EpochPhase != 0:
 		w.duration("epoch_phase", f.EpochPhase)
 	}
 	if f.Races {

@@ -192,6 +192,9 @@ func genFile(t *rapid.T) File {
 		TimeLimit:   genDuration(t, "limit"),
 		EventBudget: rapid.Uint64Range(0, 1<<63-1).Draw(t, "budget"),
 	}
+	if rapid.Bool().Draw(t, "random-phase") {
+		f.EpochPhase, f.RandomPhase = 0, true
+	}
 	for _, n := range distinct(t, genProfiles, "profiles") {
 		p, err := model.ByName(n)
 		if err != nil {

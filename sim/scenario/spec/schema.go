@@ -40,7 +40,7 @@ func (d *decoder) top(t *table) File {
 	f.Drivers = d.drivers(t)
 	f.PollCaps = d.pollCaps(t)
 	f.Sweep = d.sweep(t)
-	d.epochPhase(t, &f.EpochPhase)
+	d.epochPhase(t, &f.EpochPhase, &f.RandomPhase)
 	t.boolean("races", &f.Races)
 	t.duration("time_limit", &f.TimeLimit)
 	integer(t, "event_budget", 0, math.MaxInt64, &f.EventBudget)
@@ -166,10 +166,15 @@ func (d *decoder) sweep(t *table) Sweep {
 	return s
 }
 
-// epochPhase reads epoch_phase: whole microseconds within a second.
-func (d *decoder) epochPhase(t *table, dst *time.Duration) {
+// epochPhase reads epoch_phase: whole microseconds within a second, or
+// "random" (a phase per run, drawn from its seed).
+func (d *decoder) epochPhase(t *table, dst *time.Duration, random *bool) {
 	f, ok := t.field("epoch_phase")
 	if !ok {
+		return
+	}
+	if s, isStr := f.v.(string); isStr && s == "random" {
+		*random = true
 		return
 	}
 	v, ok := f.duration()
