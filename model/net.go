@@ -126,6 +126,14 @@ type Resolver interface {
 	ResolveSync(owner int, name string) (addrs []Addr, blocked time.Duration, err error)
 }
 
+// ResolveCacher is an optional interface of a Resolver: names in curl's
+// DNS cache (as CURLOPT_RESOLVE puts them there) are answered by
+// Curl_resolv at once, without a lookup, a resolver thread or the
+// ASYNC_NAME timer.
+type ResolveCacher interface {
+	Cached(name string) ([]Addr, bool)
+}
+
 // ResolveCanceler is an optional interface of a Resolver. A transfer that
 // ends while its asynchronous lookup still runs calls CancelResolve, as
 // curl's Curl_resolver_kill joins the resolver thread: it closes fd and

@@ -27,7 +27,8 @@ func isLiteral(host string) bool {
 }
 
 // resolveStart is the lookup inside CONNECT (Curl_resolv): a literal is
-// converted at once; the synchronous resolver blocks the thread; the
+// converted at once, a cached name answered at once (ResolveCacher); the
+// synchronous resolver blocks the thread; the
 // threaded one starts and is checked once right away. It reports the
 // result and whether the answer is still to come.
 func (t *Transfer) resolveStart() (Result, bool) {
@@ -39,6 +40,13 @@ func (t *Transfer) resolveStart() (Result, bool) {
 		}
 		t.rs.addrs = []Addr{{Host: host, Family: fam, Port: t.opts.port()}}
 		return OK, false
+	}
+	if c, ok := t.res.(ResolveCacher); ok {
+		if addrs, hit := c.Cached(host); hit && len(addrs) > 0 {
+			t.e.Trace(EvNet).Text("op", "resolve-cached").Text("name", host).Num("addrs", int64(len(addrs))).Emit()
+			t.rs.addrs = t.withPort(addrs)
+			return OK, false
+		}
 	}
 	if t.opts.Resolver == ResolveSync {
 		return t.resolveSync(), false

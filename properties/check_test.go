@@ -450,7 +450,7 @@ func TestOpaqueTraces(t *testing.T) {
 					t.Fatal(err)
 				}
 				trace := opaque(r.Trace)
-				sub := properties.RealHost(properties.SubjectOf(s, r))
+				sub := properties.RealHost(properties.SubjectOf(s, r), trace)
 				if vs := properties.Check(trace, sub, properties.TraceProperties); len(vs) > 0 {
 					t.Errorf("%s/%s/%v:\n%s", f.Name, p.Name, d, properties.Report(vs, trace, 3, 3))
 				}

@@ -517,6 +517,14 @@ func (sp *stopPass) latency(r *stopReq) {
 	}
 	end, ended := p.end(c.trace)
 	lines := []int{r.line, r.whatAt, p.endLine}
+	if byLine >= 0 && sub.Opaque {
+		// A real library's trace shows the callback, not the run it ends:
+		// the transfer ends within a wake-up of that callback.
+		if d := c.trace[byLine].At.Add(w); deadline == 0 || d < deadline {
+			deadline, rule = d, rule+" (within a wake-up of it, on a real library)"
+		}
+		byLine = -1
+	}
 	if byLine >= 0 && ended && p.endLine > byLine && c.trace[byLine].At < end {
 		c.flagLines(StopLatency, append(lines, byLine), r.thread, r.x,
 			"%s stop requested at %v: the transfer did not end at %s at %v (ended %v): %s",

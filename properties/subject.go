@@ -227,11 +227,21 @@ const RealHostSlack = 10 * time.Millisecond
 // RealHost makes a Subject fit a trace recorded on a real libcurl
 // (package realcurl): the trace is Opaque, it does not show when a
 // transfer connected (Limits.ConnectBound false: the connect limit is held
-// only through P4), and every transfer's grace and the stop wake-up grow
-// by RealHostSlack. The properties stay the same; only what the trace can
-// show and the allowances for lateness change.
-func RealHost(sub Subject) Subject {
+// only through P4), every transfer's grace and the stop wake-up grow by
+// RealHostSlack, and the epoch phase is the real clock's at the run's
+// start, which the trace's engine.start record states (phase=), for
+// curl 7.88's millisecond arithmetic. The properties stay the same; only
+// what the trace can show and the allowances for lateness change.
+func RealHost(sub Subject, trace []sim.Record) Subject {
 	sub.Opaque = true
+	for _, r := range trace {
+		if v, ok := r.Get("phase"); ok && r.Kind == "engine.start" {
+			if d, err := time.ParseDuration(v); err == nil && d >= 0 && d < time.Second {
+				sub.EpochPhase = d
+			}
+			break
+		}
+	}
 	sub.Transfers = append([]Limits(nil), sub.Transfers...)
 	for i := range sub.Transfers {
 		sub.Transfers[i].Grace += RealHostSlack

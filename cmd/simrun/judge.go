@@ -12,7 +12,7 @@ import (
 func judge(s scenario.Scenario, r scenario.Result, eng engine) []reports.Verdict {
 	sub := properties.SubjectOf(s, r)
 	if eng.realTime {
-		sub = properties.RealHost(sub)
+		sub = properties.RealHost(sub, r.Trace)
 	}
 	var out []reports.Verdict
 	for _, v := range properties.Check(r.Trace, sub, properties.TraceProperties) {

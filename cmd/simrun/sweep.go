@@ -46,7 +46,9 @@ func (f *sweepFlags) register(fs *flag.FlagSet, cmd string) {
 	fs.StringVar(&f.only, "only", "", "run only scenarios whose name contains this text")
 	fs.StringVar(&f.profile, "profile", "", "run only scenarios of this profile")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar and no summary table")
-	fs.StringVar(&f.engine, "engine", engineSim, "what runs the scenarios: sim, or libcurl (the system's libcurl in real time; needs a simrun built with -tags libcurl)")
+	if cmd != "fidelity" {
+		fs.StringVar(&f.engine, "engine", engineSim, "what runs the scenarios: sim, or libcurl (the system's libcurl in real time; needs a simrun built with -tags libcurl)")
+	}
 	fs.StringVar(&f.timeline, "timeline", "", "the scenario whose first run the report draws as a timeline (default: the first stop scenario)")
 	if cmd == "compare" {
 		fs.StringVar(&f.baseline, "baseline", "", "baseline results.json to compare with (required)")

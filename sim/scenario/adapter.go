@@ -74,6 +74,13 @@ func (c clientSockets) StartResolve(_ int, name string) (int, error) {
 	return int(fd), toModel(err)
 }
 
+// Cached implements model.ResolveCacher: the names of the scenario that
+// are in curl's DNS cache.
+func (c clientSockets) Cached(name string) ([]model.Addr, bool) {
+	hosts, ok := c.n.cached[name]
+	return c.addrs(hosts), ok
+}
+
 func (c clientSockets) ResolveResult(fd int) ([]model.Addr, error) {
 	hosts, err := c.n.client.LookupResult(netsim.FD(fd))
 	return c.addrs(hosts), toModel(err)

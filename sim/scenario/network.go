@@ -59,6 +59,10 @@ type Name struct {
 	Hosts []string
 	// Fail is "", "EAI_NONAME" or "EAI_AGAIN".
 	Fail string
+	// Cached puts the name in curl's DNS cache, as CURLOPT_RESOLVE does:
+	// transfers get its hosts at once, without a lookup (the real engine
+	// resolves every name so).
+	Cached bool
 }
 
 func (n *Network) validate() error {
@@ -91,6 +95,9 @@ func (nm *Name) validate(hosts map[string]bool) error {
 	default:
 		return fmt.Errorf("scenario: name %q: Fail %q is not EAI_NONAME or EAI_AGAIN", nm.Name, nm.Fail)
 	}
+	if nm.Cached && nm.Fail != "" {
+		return fmt.Errorf("scenario: name %q: a cached name cannot fail", nm.Name)
+	}
 	if nm.Fail == "" && len(nm.Hosts) == 0 {
 		return fmt.Errorf("scenario: name %q has no hosts", nm.Name)
 	}
@@ -108,6 +115,7 @@ type net struct {
 	*netpoll.Net
 	client   *netsim.Host
 	resolver *netsim.Resolver
+	cached   map[string][]string // names in curl's DNS cache -> hosts
 	families map[string]model.Family
 }
 
@@ -140,6 +148,12 @@ func buildNetwork(k *sim.Kernel, n *Network) (*net, error) {
 	for _, nm := range n.Names {
 		if err := out.addName(nm); err != nil {
 			return nil, err
+		}
+		if nm.Cached {
+			if out.cached == nil {
+				out.cached = map[string][]string{}
+			}
+			out.cached[nm.Name] = nm.Hosts
 		}
 	}
 	return out, nil

@@ -100,6 +100,8 @@ func (d *decoder) checkNames(names []scenario.Name, servers []scenario.Server) {
 			entry.fail("%q is listed twice", n.Name)
 		case n.Fail != "" && n.Hosts != nil:
 			d.at("fail", "names", elem(i), "fail").fail("a name has hosts or a failure, not both")
+		case n.Fail != "" && n.Cached:
+			d.at("cached", "names", elem(i), "cached").fail("a cached name has hosts, it cannot fail")
 		case n.Fail == "" && len(n.Hosts) == 0:
 			entry.fail("%q needs hosts (server host names) or a failure (fail = \"EAI_NONAME\")", n.Name)
 		}

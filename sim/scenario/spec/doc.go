@@ -69,6 +69,7 @@
 //	name = "example.com"        # required
 //	hosts = ["srv"]             # hosts with a [[servers]] entry, in answer order ...
 //	# fail = "EAI_NONAME"       # ... or the failure (EAI_NONAME, EAI_AGAIN)
+//	cached = false              # in curl's DNS cache (CURLOPT_RESOLVE): answered at once, no lookup
 //
 //	[[transfers]]               # IDs 1, 2, ... in order, counting copies
 //	start = "0s"                # when the application adds it

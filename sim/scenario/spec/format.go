@@ -232,6 +232,9 @@ func (w *writer) network(n scenario.Network) {
 		if nm.Fail != "" {
 			w.str("fail", nm.Fail)
 		}
+		if nm.Cached {
+			w.kv("cached", "true")
+		}
 	}
 }
 

@@ -278,6 +278,7 @@ func genNetwork(t *rapid.T) scenario.Network {
 			nm.Fail = rapid.SampledFrom([]string{"EAI_NONAME", "EAI_AGAIN"}).Draw(t, "fail")
 		} else {
 			nm.Hosts = distinct(t, hosts, "name.hosts")
+			nm.Cached = rapid.Bool().Draw(t, "cached")
 		}
 		n.Names = append(n.Names, nm)
 	}

@@ -287,6 +287,7 @@ func (d *decoder) name(t *table) scenario.Name {
 			n.Fail = v
 		}
 	}
+	t.boolean("cached", &n.Cached)
 	t.finish()
 	return n
 }
