@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -23,6 +24,7 @@ func traceCmd(cmd string, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("simrun "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	seed := fs.Uint64("seed", 0, "the run's seed (default: the scenario's first)")
+	engName := fs.String("engine", engineSim, "what runs it: sim, or libcurl (a simrun built with -tags libcurl)")
 	format := "text"
 	if cmd == "trace" {
 		fs.StringVar(&format, "format", "json", "json (JSON lines) or chrome (Chrome trace events, opens in Perfetto)")
@@ -33,7 +35,11 @@ func traceCmd(cmd string, args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() != 1 {
 		return fail(stderr, usagef("%s takes one scenario: a catalogue name (simrun list) or a .toml file", cmd))
 	}
-	r, err := replay(fs.Arg(0), *seed)
+	eng, err := engineByName(*engName)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	r, err := replay(fs.Arg(0), *seed, eng)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -56,7 +62,7 @@ func traceCmd(cmd string, args []string, stdout, stderr io.Writer) int {
 
 // replay runs one scenario (catalogue name or file with a single
 // combination) under seed (0: its first) with the full trace.
-func replay(name string, seed uint64) (scenario.Result, error) {
+func replay(name string, seed uint64, eng engine) (scenario.Result, error) {
 	var f spec.File
 	if e, ok := spec.Lookup(name); ok {
 		f = e.Spec
@@ -77,7 +83,10 @@ func replay(name string, seed uint64) (scenario.Result, error) {
 	if err != nil {
 		return scenario.Result{}, err
 	}
-	return scenario.Run(s)
+	if err := eng.expressible(&s); err != nil {
+		return scenario.Result{}, usagef("%v", err)
+	}
+	return eng.run(context.Background(), s)
 }
 
 // reportCmd rebuilds a report from one or more results files (shards are
