@@ -804,3 +804,34 @@ transfer id=2 host=example.org limit=1`)
 		t.Fatal(err)
 	}
 }
+
+// TestRecvLoops: one PERFORMING run reads at most the profile's RecvLoops
+// times (curl 8: 11) before asking to run again with data still waiting.
+// (7.88's 101 reads of 16 KiB would need more data than this test moves.)
+func TestRecvLoops(t *testing.T) {
+	setup := `server 10.0.0.1:80/ipv4 connect=2ms
++0s data "HTTP/1.1 200 OK\r\nContent-Length: 400000\r\n\r\n"
++0s trickle "` + strings.Repeat("x", 4000) + `" every=0s count=100
+dns example.org 10.0.0.1:80/ipv4 delay=0s
+transfer id=1 host=example.org`
+	p := model.Curl8()
+	sc, err := parseSetup(setup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRunFor(t, p, sc)
+	r.socketLoop(r.clock.Micros() + 5_000_000)
+	most, n := 0, 0
+	for _, line := range strings.Split(r.rec.Take(), "\n") {
+		switch {
+		case strings.HasSuffix(line, " run"):
+			n = 0
+		case strings.Contains(line, " net op=recv "):
+			n++
+			most = max(most, n)
+		}
+	}
+	if most != p.Transfer.RecvLoops {
+		t.Errorf("%s: at most %d reads in a run, want %d", p.Name, most, p.Transfer.RecvLoops)
+	}
+}

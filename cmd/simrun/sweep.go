@@ -276,6 +276,13 @@ func runJob(ctx context.Context, j job, check bool) outcome {
 	}
 	run := reports.FromResult(j.name, r, verdicts)
 	run.Params = reports.ParamsOf(s)
+	if j.file.RandomPhase {
+		// A phase per seed is not a configuration of its own.
+		if run.Params == nil {
+			run.Params = map[string]string{}
+		}
+		run.Params[reports.ParamPhase] = "random"
+	}
 	run.Engine = j.eng.reportEngine()
 	return outcome{run: run}
 }

@@ -43,6 +43,7 @@ func (p *wakePair) get() *wakeFD {
 func (w *world) newApp(t *sim.Thread) app {
 	pair := &wakePair{n: w.net}
 	m, c, mt := w.newMulti(func(*model.Multi, model.WakeupEffect) { pair.get().post() })
+	mt.owner = t
 	return app{w: w, t: t, m: m, c: c, mt: mt, p: w.newPoller(t), pair: pair, res: w.newResumer()}
 }
 

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/expirylab/expiry/model"
@@ -24,6 +25,8 @@ type world struct {
 	held      []bool            // the share-lock hold happened
 	transfers []*model.Transfer // by index; nil for scripted transfers
 	counters  Counters
+	apiCost   map[string]sim.Dist // the host's CPU cost per libcurl API call, if any
+	apiRNG    *rand.Rand
 }
 
 // Run executes the scenario and returns its result. A returned error means
@@ -70,6 +73,9 @@ func newWorld(s *Scenario) (*world, error) {
 	}
 	w.k = k
 	w.epochUs = model.FromTime(k.Epoch())
+	if s.Host != nil && len(s.Host.CPU) > 0 {
+		w.apiCost, w.apiRNG = s.Host.CPU, k.Rand("host.api")
+	}
 	if w.net, err = buildNetwork(k, &s.Network); err != nil {
 		return nil, fmt.Errorf("scenario: %w", err)
 	}

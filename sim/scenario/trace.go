@@ -15,11 +15,16 @@ type modelTracer struct {
 	w     *world
 	clock *threadClock
 	runs  int // EvRun events seen; a driver reads the difference around a call
+	// owner is the application thread that drives the multi: only its
+	// own API calls cost it CPU (apiCPU).
+	owner *sim.Thread
 }
 
 // Trace implements model.Tracer.
 func (mt *modelTracer) Trace(ev model.Event) {
 	switch ev.Kind {
+	case model.EvCall:
+		mt.apiCPU(ev)
 	case model.EvRun:
 		mt.runs++
 	case model.EvStop:
@@ -47,6 +52,21 @@ func (mt *modelTracer) Trace(ev model.Event) {
 		Kind:     ev.Kind.String(),
 		Fields:   fields,
 	})
+}
+
+// apiCPU claims the CPU cost the host lists for a libcurl API call
+// ([host.cpu] entries named after the call: socket_action, perform, add,
+// remove, poll, info_read, pause, ...) on the calling application thread,
+// before the call does its work: the library's own processing, which the
+// model otherwise takes to cost nothing. Calls from other threads (a
+// stopper's wakeup) cost their thread nothing here.
+func (mt *modelTracer) apiCPU(ev model.Event) {
+	if len(mt.w.apiCost) == 0 || mt.owner == nil || mt.w.k.Current() != mt.owner || len(ev.Fields) == 0 {
+		return
+	}
+	if d := mt.w.apiCost[ev.Fields[0].Text]; d != nil {
+		mt.clock.claim(nil, d.Draw(mt.w.apiRNG))
+	}
 }
 
 // isTimeField reports whether a model event field is an absolute time (a
