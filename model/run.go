@@ -174,14 +174,24 @@ func (m *Multi) runOne(e *Easy) {
 		m.complete(e, AbortedByCallback)
 		return
 	}
+	kind := RunOther
 	if e.state == StateInit {
 		e.to(StateRunning)
+		kind = RunFirst
 	}
 	if m.tracing() {
 		m.event(e.id, EvRun).emit()
 	}
 	if !m.stopAtTop(e) {
 		e.beh.Run(e)
+	}
+	if m.runCPU != nil {
+		if e.pending {
+			kind = RunFinish
+		}
+		if d := m.runCPU(e, kind); d > 0 {
+			m.busy(e, d)
+		}
 	}
 	if e.pending {
 		e.pending = false

@@ -444,6 +444,22 @@ func (sp *stopPass) look(t sim.ThreadID, t0 sim.Time, w time.Duration) sim.Time 
 	return at
 }
 
+// claimed is the processing time the model claimed for transfer x between
+// trace lines from and to (its busy records): the run that notices a stop
+// may spend it before the transfer ends, as a real library's run does.
+func (sp *stopPass) claimed(x int64, from, to int) time.Duration {
+	var d time.Duration
+	for i := from + 1; i <= to && i < len(sp.c.trace); i++ {
+		r := sp.c.trace[i]
+		if r.Kind == "busy" && r.Transfer == x {
+			if us, ok := field(r, "us"); ok {
+				d += time.Duration(us) * time.Microsecond
+			}
+		}
+	}
+	return d
+}
+
 // latency checks P8 for one request.
 func (sp *stopPass) latency(r *stopReq) {
 	c, sub := sp.c, sp.c.sub
@@ -525,7 +541,7 @@ func (sp *stopPass) latency(r *stopReq) {
 		}
 		byLine = -1
 	}
-	if byLine >= 0 && ended && p.endLine > byLine && c.trace[byLine].At < end {
+	if byLine >= 0 && ended && p.endLine > byLine && c.trace[byLine].At.Add(sp.claimed(r.x, byLine, p.endLine)) < end {
 		c.flagLines(StopLatency, append(lines, byLine), r.thread, r.x,
 			"%s stop requested at %v: the transfer did not end at %s at %v (ended %v): %s",
 			r.mech, r.at, c.trace[byLine].Kind, c.trace[byLine].At, endText(ended, end), rule)

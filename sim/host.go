@@ -62,6 +62,12 @@ type Host struct {
 	// WakeLatency is the delay between a thread being made runnable by
 	// another party and its next step; nil means none.
 	WakeLatency Dist
+	// TimerLatency is the delay between a timed wait's or a sleep's
+	// expiry (its timeout plus the slack placement) and the thread's next
+	// step: the kernel's timer interrupt and the scheduler; nil means
+	// none. (A timerfd wakes its reader like any other descriptor: that
+	// is WakeLatency.)
+	TimerLatency Dist
 	// StepCPU is the CPU time every step costs before it runs; nil means
 	// none.
 	StepCPU Dist
@@ -119,6 +125,9 @@ func (h *Host) Validate() error {
 	if err := CheckDist(h.StepCPU); err != nil {
 		return fmt.Errorf("sim: host: step CPU: %w", err)
 	}
+	if err := CheckDist(h.TimerLatency); err != nil {
+		return fmt.Errorf("sim: host: timer latency: %w", err)
+	}
 	return h.validateCPU()
 }
 
@@ -158,7 +167,7 @@ func (k *Kernel) slackedDeadline(timeout, slack time.Duration) Time {
 	case FireUniform:
 		slack = time.Duration(k.hostRNG.slack.Uint64N(uint64(slack) + 1))
 	}
-	return k.now.Add(timeout).Add(slack)
+	return k.now.Add(timeout).Add(slack).Add(drawDist(k.host.TimerLatency, k.hostRNG.timer))
 }
 
 // wakeLatency draws the delay before a thread woken by another party runs.

@@ -126,3 +126,21 @@ func TestHostValidate(t *testing.T) {
 		t.Errorf("default host: %v", err)
 	}
 }
+
+// TestTimerLatency: a host's timer latency comes after the slack of every
+// timed wait; without it nothing moves.
+func TestTimerLatency(t *testing.T) {
+	host := DefaultHost()
+	host.TimerLatency = Const{D: 300 * time.Microsecond}
+	if got, want := timedWaitEnd(t, host, 200*time.Millisecond, false, 1), 200500*time.Microsecond; got != want {
+		t.Errorf("wait 200ms with 300µs timer latency ended at %v, want %v", got, want)
+	}
+	if got, want := timedWaitEnd(t, DefaultHost(), 200*time.Millisecond, false, 1), 200200*time.Microsecond; got != want {
+		t.Errorf("default host: wait 200ms ended at %v, want %v", got, want)
+	}
+	bad := DefaultHost()
+	bad.TimerLatency = Const{D: -time.Millisecond}
+	if bad.Validate() == nil {
+		t.Error("a negative timer latency validates")
+	}
+}

@@ -154,7 +154,7 @@ type Kernel struct {
 // hostStreams are the host model's draws, one stream per purpose so that
 // turning on CPU costs does not shift wake-up latencies.
 type hostStreams struct {
-	wake, cpu, slack *rand.Rand
+	wake, cpu, slack, timer *rand.Rand
 }
 
 // New returns a kernel at virtual time zero.
@@ -190,7 +190,7 @@ func New(cfg Config) (*Kernel, error) {
 	}
 	k.llWakes = checkLimit(cfg.LivelockWakes, DefaultLivelockWakes)
 	k.instantBudget = uint64(max(checkLimit(cfg.InstantEvents, DefaultInstantEvents), 0))
-	k.hostRNG = hostStreams{k.Rand("host.wake"), k.Rand("host.cpu"), k.Rand("host.slack")}
+	k.hostRNG = hostStreams{k.Rand("host.wake"), k.Rand("host.cpu"), k.Rand("host.slack"), k.Rand("host.timer")}
 	k.race = raceBatch{on: cfg.Races}
 	if cfg.Races {
 		k.race.rng = k.Rand("sim.race")

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -18,9 +19,10 @@ import (
 // fidelityFlags are the flags of simrun fidelity.
 type fidelityFlags struct {
 	sweepFlags
-	in      string
-	maxD    float64
-	minRuns int
+	in       string
+	maxD     float64
+	minRuns  int
+	simScale int
 }
 
 // fidelityCmd runs scenarios on the simulator and on the system's libcurl
@@ -37,6 +39,7 @@ func fidelityCmd(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.in, "in", "", "rebuild the report from this results.json (both engines' runs) instead of running")
 	fs.Float64Var(&f.maxD, "max-d", reports.DefaultFidelityCriteria().MaxD, "largest Kolmogorov-Smirnov distance that still matches")
 	fs.IntVar(&f.minRuns, "min-runs", reports.DefaultFidelityCriteria().MinRuns, "fewest runs per engine for a verdict")
+	fs.IntVar(&f.simScale, "sim-scale", 10, "the simulator runs this many times the real seeds (the same ones first): a tighter reference distribution")
 	if err := fs.Parse(args); err != nil {
 		return fail(stderr, err)
 	}
@@ -92,11 +95,13 @@ func (f *fidelityFlags) runBoth(files []string, stderr io.Writer) (reports.Resul
 	for _, sk := range skipped {
 		fmt.Fprintf(stderr, "simrun: %s: not expressible on %s: %s\n", sk.Scenario, sk.Engine, sk.Reason)
 	}
-	simJobs := make([]job, len(jobs))
-	for i, j := range jobs {
-		simJobs[i] = j
-		simJobs[i].eng = engines[engineSim]
+	simFlags := f.sweepFlags
+	simFlags.seedScale = max(f.simScale, 1)
+	simJobs, _, err := simFlags.plan(files, engines[engineSim])
+	if err != nil {
+		return reports.Results{}, fail(stderr, err)
 	}
+	simJobs = slices.DeleteFunc(simJobs, func(j job) bool { return !slices.ContainsFunc(jobs, func(r job) bool { return r.name == j.name }) })
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	simRuns, err := sweep(ctx, simJobs, runtime.NumCPU(), true, func() {})

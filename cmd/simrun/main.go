@@ -10,6 +10,7 @@
 //	simrun list                           # the catalogue
 //	simrun list -bugs [-search]           # the historical-bug catalogue (and live searches)
 //	simrun fidelity [flags] [file.toml ...]  # the fidelity set on the simulator and on libcurl (-tags libcurl)
+//	simrun calibrate [-runs N]            # measure this machine's host model on libcurl (-tags libcurl)
 //
 // Exit codes: 0 fine, 1 a violation, an unexpected result or a
 // regression, 2 bad usage or input, 130 interrupted (the previous report
@@ -41,14 +42,15 @@ const (
 
 // commands maps each subcommand to its implementation.
 var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
-	"run":      func(a []string, o, e io.Writer) int { return sweepCmd("run", a, o, e) },
-	"check":    func(a []string, o, e io.Writer) int { return sweepCmd("check", a, o, e) },
-	"compare":  func(a []string, o, e io.Writer) int { return sweepCmd("compare", a, o, e) },
-	"replay":   func(a []string, o, e io.Writer) int { return traceCmd("replay", a, o, e) },
-	"trace":    func(a []string, o, e io.Writer) int { return traceCmd("trace", a, o, e) },
-	"report":   reportCmd,
-	"list":     listCmd,
-	"fidelity": fidelityCmd,
+	"run":       func(a []string, o, e io.Writer) int { return sweepCmd("run", a, o, e) },
+	"check":     func(a []string, o, e io.Writer) int { return sweepCmd("check", a, o, e) },
+	"compare":   func(a []string, o, e io.Writer) int { return sweepCmd("compare", a, o, e) },
+	"replay":    func(a []string, o, e io.Writer) int { return traceCmd("replay", a, o, e) },
+	"trace":     func(a []string, o, e io.Writer) int { return traceCmd("trace", a, o, e) },
+	"report":    reportCmd,
+	"list":      listCmd,
+	"fidelity":  fidelityCmd,
+	"calibrate": calibrateCmd,
 }
 
 // run is main without the process: it returns the exit code.
@@ -69,7 +71,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return cmd(args, stdout, stderr)
 }
 
-const usage = `usage: simrun [run|check|replay|trace|report|compare|list|fidelity|help] [flags] [args]
+const usage = `usage: simrun [run|check|replay|trace|report|compare|list|fidelity|calibrate|help] [flags] [args]
   run      run the catalogue (or scenario files) over their seeds; write a report
   check    the same, with the property checkers; exit 1 on a violation
   replay   print one run's canonical trace
@@ -79,6 +81,7 @@ const usage = `usage: simrun [run|check|replay|trace|report|compare|list|fidelit
   list     list the catalogue (-bugs: the historical-bug catalogue)
   fidelity run the fidelity set on the simulator and on the system's libcurl; compare them
            (needs a simrun built with -tags libcurl; -in results.json rebuilds a report)
+  calibrate measure this machine's host model on libcurl; print it as a [host] table
 Run "simrun CMD -h" for a command's flags.`
 
 // usageError is bad usage: reported with exit code 2.

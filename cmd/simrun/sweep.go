@@ -35,6 +35,9 @@ type sweepFlags struct {
 	writeBase bool
 	timeline  string
 	engine    string
+	// seedScale multiplies the seeds of each scenario (the simulator's
+	// side of a fidelity comparison runs more of them: they are cheap).
+	seedScale int
 }
 
 func (f *sweepFlags) register(fs *flag.FlagSet, cmd string) {
@@ -171,6 +174,9 @@ func (f *sweepFlags) seeds(sf spec.File) []uint64 {
 		sw = spec.Sweep{Seed: max(f.seed, 1), Runs: f.runs}
 	} else if f.seed > 0 {
 		sw = spec.Sweep{Seed: f.seed, Runs: sw.Len()}
+	}
+	if f.seedScale > 1 {
+		sw = spec.Sweep{Seed: sw.At(0), Runs: sw.Len() * f.seedScale}
 	}
 	return sw.List()
 }

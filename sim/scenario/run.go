@@ -121,7 +121,13 @@ func (w *world) start() {
 func (w *world) newMulti(onWakeup func(*model.Multi, model.WakeupEffect)) (*model.Multi, *threadClock, *modelTracer) {
 	c := &threadClock{k: w.k}
 	mt := &modelTracer{w: w, clock: c}
-	m, err := model.NewMulti(model.Config{Clock: c, Profile: w.s.Profile, Tracer: mt, Busy: c.claim, OnWakeup: onWakeup})
+	cfg := model.Config{Clock: c, Profile: w.s.Profile, Tracer: mt, Busy: c.claim, OnWakeup: onWakeup}
+	if run := w.apiCost["run"]; run != nil {
+		costs := [...]sim.Dist{model.RunOther: run, model.RunFirst: orDefault(w.apiCost["first"], run),
+			model.RunFinish: orDefault(w.apiCost["finish"], run)}
+		cfg.RunCPU = func(_ *model.Easy, kind model.RunKind) time.Duration { return costs[kind].Draw(w.apiRNG) }
+	}
+	m, err := model.NewMulti(cfg)
 	if err != nil {
 		panic(err) // the profile was validated with the scenario
 	}

@@ -59,7 +59,11 @@ func (mt *modelTracer) Trace(ev model.Event) {
 // remove, poll, info_read, pause, ...) on the calling application thread,
 // before the call does its work: the library's own processing, which the
 // model otherwise takes to cost nothing. Calls from other threads (a
-// stopper's wakeup) cost their thread nothing here.
+// stopper's wakeup) cost their thread nothing here. The entries "run",
+// "first" and "finish" are each transfer run's cost instead
+// (model.Config.RunCPU, claimed after the run: "first" for a transfer's
+// first run, "finish" for the one that ends it, "run" for the others and
+// for either when it is absent).
 func (mt *modelTracer) apiCPU(ev model.Event) {
 	if len(mt.w.apiCost) == 0 || mt.owner == nil || mt.w.k.Current() != mt.owner || len(ev.Fields) == 0 {
 		return

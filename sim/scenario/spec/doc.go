@@ -39,6 +39,7 @@
 //	slack_min = "50us"
 //	fire = "end"                # end, uniform or start of the slack window
 //	wake_latency = "const(50us)"
+//	timer_latency = "const(0s)" # after a timer's expiry (poll timeout, sleep); default none
 //	step_cpu = "const(0s)"      # CPU time of every step; default none
 //	[host.cpu]                  # CPU cost of named operations
 //	parse = "const(10us)"

@@ -183,6 +183,9 @@ func (w *writer) host(h *sim.Host) {
 	checkEnum(w, "fire", h.Fire, sim.ParseSlackFire)
 	w.str("fire", h.Fire.String())
 	w.dist("wake_latency", orZero(h.WakeLatency))
+	if h.TimerLatency != nil {
+		w.dist("timer_latency", h.TimerLatency)
+	}
 	if h.StepCPU != nil {
 		w.dist("step_cpu", h.StepCPU)
 	}

@@ -247,6 +247,7 @@ func genHost(t *rapid.T) *sim.Host {
 		Fire:          rapid.SampledFrom([]sim.SlackFire{sim.FireEnd, sim.FireUniform, sim.FireStart}).Draw(t, "fire"),
 		WakeLatency:   genDist(t, "wake"),
 		StepCPU:       maybeDist(t, "stepcpu"),
+		TimerLatency:  maybeDist(t, "timerlat"),
 	}
 	for _, n := range rapid.SliceOfDistinct(rapid.String(), rapid.ID).Draw(t, "cpu") {
 		if h.CPU == nil {

@@ -196,6 +196,7 @@ func (d *decoder) host(t *table) *sim.Host {
 	t.duration("slack_min", &h.SlackMin)
 	enum(t, "fire", sim.ParseSlackFire, &h.Fire)
 	t.dist("wake_latency", &h.WakeLatency)
+	t.dist("timer_latency", &h.TimerLatency)
 	t.dist("step_cpu", &h.StepCPU)
 	if c := t.subTable("cpu", "[host.cpu]"); c != nil {
 		h.CPU = map[string]sim.Dist{}
