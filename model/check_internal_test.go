@@ -66,6 +66,9 @@ func TestCheckFindsCorruption(t *testing.T) {
 			es[0].indexed = nil
 		}, "not in the index"},
 		{"index flag", func(_ *Multi, es []*Easy) { es[0].indexed = nil }, "index says"},
+		{"stop on a handle that cannot stop", func(_ *Multi, es []*Easy) {
+			es[0].stop.req, es[0].stop.reqGen = true, es[0].stop.gen
+		}, "not stoppable"},
 		{"dirty when completed", func(_ *Multi, es []*Easy) {
 			es[1].state = StateCompleted
 			es[1].dirty = true
