@@ -46,6 +46,12 @@ func fidelityCmd(args []string, stdout, stderr io.Writer) int {
 	if f.out == "simrun-report" {
 		f.out = "fidelity-report"
 	}
+	parallelSet := false
+	fs.Visit(func(fl *flag.Flag) { parallelSet = parallelSet || fl.Name == "parallel" })
+	if !parallelSet {
+		// Real runs measure time: one at a time unless asked otherwise.
+		f.parallel = 1
+	}
 	var res reports.Results
 	start := time.Now()
 	if f.in != "" {
@@ -108,8 +114,8 @@ func (f *fidelityFlags) runBoth(files []string, stderr io.Writer) (reports.Resul
 	if err == nil {
 		var realRuns []reports.Run
 		// Real runs share the machine's cores with their own servers:
-		// at most one per core, so that they measure libcurl, not the
-		// scheduler.
+		// one at a time by default (-parallel raises it, up to one per
+		// core), so that they measure libcurl, not the scheduler.
 		realRuns, err = sweep(ctx, jobs, min(f.parallel, runtime.NumCPU()), true, f.progress(stderr, len(jobs)))
 		simRuns = append(simRuns, realRuns...)
 	}
