@@ -84,6 +84,8 @@ func TestResponseFeed(t *testing.T) {
 		{"short body", ok5 + "hel", OK, 200, 5, 3, false, false},
 		{"no length", "HTTP/1.1 200 OK\r\n\r\nabc", OK, 200, -1, 3, false, false},
 		{"zero length", "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n", OK, 204, 0, 0, false, true},
+		{"zero length, bytes after", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nextra", OK, 200, 0, 0, false, true},
+		{"100 then 200 without length", "HTTP/1.1 100 Continue\r\nContent-Length: 7\r\n\r\nHTTP/1.1 200 OK\r\n\r\nab", OK, 200, -1, 2, false, false},
 		{"bad length ignored", "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nab", OK, 200, -1, 2, false, false},
 		{"case-insensitive name", "HTTP/1.1 200 OK\r\ncontent-LENGTH: 2\r\n\r\nab", OK, 200, 2, 2, false, true},
 		{"headers only so far", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n", OK, 200, 5, 0, true, false},
