@@ -69,6 +69,13 @@
 // (xferinfo-cb, write-cb). A Behavior of one's own may emit events the
 // same way through Easy.Trace.
 //
+// A transfer's write callback can pause it (Options.PauseAt) and the
+// application resume it (Multi.Pause, curl_easy_pause): bugs 13 and 14 live
+// there. Names a Resolver reports through ResolveCacher are answered from
+// curl's DNS cache, as CURLOPT_RESOLVE does. Config.RunCPU prices each run
+// (a simulator's host model), which is what makes the timer callback say
+// 199 for a 200 ms timer, as libcurl 7.88.1 does.
+//
 // # Stopping a transfer
 //
 // EasyStop is the stoppable-transfer proposal (SPEC §6), which curl never

@@ -70,4 +70,14 @@
 // gives STOPPED unless completion came first (the model's stop
 // what=dropped), xferinfo aborted first or the handle was removed; never
 // lost when the run ends idle. The rules in full are in stop.go.
+//
+// # Real traces and the bug catalogue
+//
+// A trace recorded on the real libcurl (package realcurl) shows only the
+// application's side; RealHost makes its Subject Opaque, so that the
+// checks comparing that side with the library's internals are skipped and
+// the others run with a real host's allowances. BugCases is the catalogue
+// of libcurl's historical timer bugs (model.Bug): for each, the release it
+// is switched on in, the suite and search that catch it, and the committed
+// shrunk scenario file (bugs/bugN.toml); TestBugCatalog holds it.
 package properties

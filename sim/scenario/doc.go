@@ -58,4 +58,13 @@
 // found, the result, and the idle wake-ups per second the design cost.
 // Situations are the ready-made stop scenarios; Families the ready-made
 // timeout scenarios.
+//
+// # Pauses and host costs
+//
+// A transfer paused by its write callback (model.Options.PauseAt) is
+// resumed by its application ResumeAfter later, through a descriptor the
+// multi drivers watch (the easy driver resumes at its next perform). A
+// host whose [host.cpu] table names libcurl calls (add, remove, ...) or
+// runs (run, finish, first) charges the application thread that CPU time
+// at each call or transfer run: the fidelity set's calibrated hosts use it.
 package scenario
